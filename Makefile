@@ -1,0 +1,47 @@
+# chdkptp front door. `make test` and `make demo` build their own virtual environment.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: venv generate check-generated test test-only lint layering bench demo wheel-check clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,sim,image,peers]'
+	@touch $(STAMP)
+
+generate: $(STAMP)
+	$(PY) -m codegen
+
+check-generated: $(STAMP)
+	@$(PY) -m codegen --check || { echo "generated/ is stale: run make generate"; exit 1; }
+
+lint: $(STAMP)
+	$(PY) -m ruff check chdkptp codegen generated tests bench examples
+	$(PY) -m mypy
+	$(PY) -m tests.layering
+
+# The README's test command: lint, freshness of generated code, then the whole suite.
+test: $(STAMP)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory check-generated
+	$(PY) -m pytest
+
+test-only: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+demo: $(STAMP)
+	$(PY) -m chdkptp.demo
+
+wheel-check: $(STAMP)
+	$(PY) -m tests.packaging_check
+
+clean:
+	rm -rf $(VENV) .cache build dist *.egg-info
