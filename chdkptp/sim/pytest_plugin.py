@@ -1,0 +1,1 @@
+"""pytest fixtures for the simulated camera (filled in by the simulator work)."""
