@@ -13,9 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +98,7 @@ def import_from(path_entry: Path | None, cwd: Path) -> list[str]:
 def main() -> int:
     problems: list[str] = []
     missing = sorted(set(package_dirs_on_disk()) - set(declared_packages()))
-    problems += [f"package {p} is not listed in pyproject [tool.setuptools] packages" for p in missing]
+    problems += [f"package {p} is missing from pyproject's package list" for p in missing]
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         wheel = build_wheel(tmpdir / "dist")
