@@ -1,0 +1,615 @@
+"""Lua value codec: camera text → Python (:func:`loads`), Python → Lua literals (:func:`dumps`).
+
+What belongs here: turning the text of a CHDK TABLE message (or any Lua literal) into Python
+values without evaluating it, and writing Python values as Lua literals that can be spliced
+into a camera script.  Nothing here talks to a camera (layer L2, sans-IO).
+
+Value mapping (design §4): ``nil`` → ``None``, booleans → ``bool``, integers → ``int``,
+numbers written with a ``.`` or an exponent → ``float``, strings → ``str``; a table whose keys
+are exactly ``1..n`` (n ≥ 1) → ``list``, any other table (including the empty one) → ``dict``.
+As in Lua, a ``nil`` value stores nothing: ``{1,nil,3}`` is the table ``{[1]=1,[3]=3}`` and
+becomes ``{1: 1, 3: 3}``.
+
+Strings are bytes on the camera.  Policy: bytes are decoded as UTF-8 with the
+``surrogateescape`` error handler.  That never fails, shows normal text as text, and
+``s.encode("utf-8", "surrogateescape")`` gives back the camera's exact bytes.  :func:`dumps`
+applies the inverse, so ``loads(dumps(s)) == s`` for every ``str`` without lone surrogates.
+
+:func:`loads` accepts two formats (see its docstring):
+
+* Lua literals: chdkptp's serializer (compact or pretty, including the pretty-mode trailing
+  comma and the 2014 ``{[1]=1,[2]=2,}`` style) and hand-written table constructors (single or
+  double quotes, all Lua 5.1 escapes plus ``\\xXX`` / ``\\z`` from 5.2, long strings, ``;``
+  separators, decimal / hex / exponent numbers, comments);
+* CHDK's default ``usb_msg_table_to_string`` text (``"key\\tv1\\tv2\\n"`` lines), which is lossy.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from importlib import resources
+from typing import Any
+
+from chdkptp.errors import LuaDecodeError
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_ITEMS",
+    "DEFAULT_MAX_LENGTH",
+    "INT_MAX",
+    "INT_MIN",
+    "UINT_MAX",
+    "LuaDecodeError",
+    "decode_bytes",
+    "dumps",
+    "encode_str",
+    "loads",
+    "serializer_source",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Deepest table nesting :func:`loads` and :func:`dumps` accept.
+DEFAULT_MAX_DEPTH = 64
+#: Longest input :func:`loads` accepts, in bytes (16 MiB, far above any camera message).
+DEFAULT_MAX_LENGTH = 1 << 24
+#: Most values (table fields and scalars, counted together) one :func:`loads` call builds.
+DEFAULT_MAX_ITEMS = 1_000_000
+
+# CHDK's Lua numbers are 32-bit signed C ints.  Integers above INT_MAX (up to UINT_MAX) are
+# written in hex, which the camera's lexer reads with strtoul and wraps into the same 32 bits
+# (the trick chdkptp's fix_bignum uses for addresses such as 0xff810000).
+INT_MIN = -(1 << 31)
+INT_MAX = (1 << 31) - 1
+UINT_MAX = (1 << 32) - 1
+
+_ENCODING = "utf-8"
+_ERRORS = "surrogateescape"
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode camera string bytes by the module's policy (UTF-8, surrogateescape); never fails."""
+    return data.decode(_ENCODING, _ERRORS)
+
+
+def encode_str(text: str) -> bytes:
+    """Encode ``text`` to the camera bytes :func:`decode_bytes` would have decoded it from.
+
+    Raises:
+        ValueError: ``text`` holds a lone surrogate that does not stand for a byte.
+    """
+    try:
+        return text.encode(_ENCODING, _ERRORS)
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"string cannot be encoded for the camera: {exc}") from exc
+
+
+def serializer_source() -> str:
+    """Return the camera-side serializer (package data ``camera_lua/serialize.lua``).
+
+    Prepend it to a script whose return values or ``write_usb_msg`` values are tables: it
+    defines ``serialize(v)`` and sets ``usb_msg_table_to_string = serialize``, so tables arrive
+    as Lua literals that :func:`loads` decodes with their types intact.
+    """
+    return (
+        resources.files("chdkptp")
+        .joinpath("camera_lua")
+        .joinpath("serialize.lua")
+        .read_text("utf-8")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# loads: scanner
+#
+# The input is handled as a str in which each character is one byte (latin-1 view), so the
+# regular expressions below see the camera's bytes; string literals are converted to the
+# decoding policy above once they are complete.
+
+_LUA_SPACE = " \t\n\r\f\v"
+_WS_START = frozenset(_LUA_SPACE + "-")
+# Whitespace and comments.  An unclosed long comment matches neither alternative, so the
+# scanner stops at "--" and the parser reports an error there.
+_WS = re.compile(r"(?:[ \t\n\r\f\v]+|--(?:\[(=*)\[.*?\]\1\]|(?!\[=*\[)[^\n]*))*", re.S)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(
+    r"(-?)[ \t\n\r\f\v]*"
+    r"(?:0[xX]([0-9a-fA-F]+)"
+    r"|([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?))"
+    r"(?![0-9A-Za-z_.])"
+)
+# Short strings, unrolled so that a missing quote cannot cause catastrophic backtracking.
+_DQ_STRING = re.compile(r'"([^"\\\r\n]*(?:\\(?:\r\n|\n\r|[\s\S])[^"\\\r\n]*)*)"')
+_SQ_STRING = re.compile(r"'([^'\\\r\n]*(?:\\(?:\r\n|\n\r|[\s\S])[^'\\\r\n]*)*)'")
+_LONG_STRING = re.compile(r"\[(=*)\[(.*?)\]\1\]", re.S)
+_LONG_OPEN = re.compile(r"\[=*\[")
+_ESCAPE = re.compile(
+    r"\\(?:(\r\n|\n\r|\n|\r)|([0-9]{1,3})|x([0-9a-fA-F]{2})|(z[ \t\n\r\f\v]*)|(.))", re.S
+)
+_NEWLINES = re.compile(r"\r\n|\n\r|\r|\n")
+_SIMPLE_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+}
+_NAME_VALUES: dict[str, Any] = {"nil": None, "true": True, "false": False}
+
+# CHDK default format: lines "key" + ("\t" field)+ + "\n"; keys and fields are non-empty text
+# without tab or newline, fields may be empty.
+_DEFAULT_FORMAT = re.compile(r"(?:[^\t\n]+(?:\t[^\t\n]*)+\n)*")
+_DEFAULT_INT = re.compile(r"-?[0-9]+")
+
+_POSITIONAL = object()  # marker: the next value in a table constructor has no explicit key
+
+
+def _text(latin: str) -> str:
+    """Turn a latin-1 view of camera bytes into a str with the decoding policy."""
+    if latin.isascii():
+        return latin
+    return latin.encode("latin-1").decode(_ENCODING, _ERRORS)
+
+
+def _unescape(body: str, pos: int) -> str:
+    """Resolve the escapes of a short string body (latin-1 view); ``pos`` is for errors."""
+
+    def replace(m: re.Match[str]) -> str:
+        newline, digits, hexdigits, skip, other = m.groups()
+        if newline is not None:
+            return "\n"
+        if digits is not None:
+            code = int(digits)
+            if code > 0xFF:
+                raise LuaDecodeError(
+                    f"escape sequence \\{digits} too large at offset {pos}", position=pos
+                )
+            return chr(code)
+        if hexdigits is not None:
+            return chr(int(hexdigits, 16))
+        if skip is not None:
+            return ""
+        return _SIMPLE_ESCAPES.get(other, other)
+
+    return _ESCAPE.sub(replace, body)
+
+
+class _Frame:
+    """One table constructor being parsed."""
+
+    __slots__ = ("bools", "entries", "key", "next_index", "start")
+
+    def __init__(self, start: int) -> None:
+        self.entries: dict[Any, Any] = {}
+        self.next_index = 0
+        self.key: Any = _POSITIONAL
+        self.bools: set[bool] | None = None
+        self.start = start
+
+    def put(self, value: Any, pos: int) -> None:
+        key = self.key
+        self.key = _POSITIONAL
+        if key is _POSITIONAL:
+            self.next_index += 1
+            key = self.next_index
+        elif type(key) is bool:
+            if self.bools is None:
+                self.bools = set()
+            if key not in self.bools and key in self.entries:
+                raise LuaDecodeError(
+                    f"table at offset {self.start} has both the key {key} and the number "
+                    f"{int(key)}, which Python cannot tell apart",
+                    position=pos,
+                )
+            self.bools.add(key)
+        elif (key == 0 or key == 1) and self.bools and key in self.bools:
+            raise LuaDecodeError(
+                f"table at offset {self.start} has both the number {key} and the key "
+                f"{bool(key)}, which Python cannot tell apart",
+                position=pos,
+            )
+        if value is None:
+            self.entries.pop(key, None)
+        else:
+            self.entries[key] = value
+
+    def finish(self) -> Any:
+        return _as_list_or_dict(self.entries)
+
+
+def _as_list_or_dict(entries: dict[Any, Any]) -> Any:
+    n = len(entries)
+    if n == 0:
+        return {}
+    for i in range(1, n + 1):
+        if i not in entries:
+            return entries
+    # Keys are 1..n, but True == 1 in Python: a lone boolean key is not an array.
+    if any(type(k) is not int for k in entries):
+        return entries
+    return [entries[i] for i in range(1, n + 1)]
+
+
+class _Parser:
+    """Iterative (explicit stack) parser of one Lua literal held as a latin-1 str."""
+
+    def __init__(self, s: str, max_depth: int, max_items: int) -> None:
+        self.s = s
+        self.n = len(s)
+        self.max_depth = max_depth
+        self.max_items = max_items
+
+    def error(self, what: str, pos: int) -> LuaDecodeError:
+        return LuaDecodeError(f"{what} at offset {pos}", position=pos)
+
+    def skip(self, pos: int) -> int:
+        if pos < self.n and self.s[pos] in _WS_START:
+            m = _WS.match(self.s, pos)
+            if m is not None:
+                return m.end()
+        return pos
+
+    def describe(self, pos: int) -> str:
+        if pos >= self.n:
+            return "unexpected end of input"
+        return f"unexpected {self.s[pos : pos + 10]!r}"
+
+    def scalar(self, pos: int) -> tuple[Any, int]:
+        """Parse a non-table value at ``pos`` (already past whitespace)."""
+        s = self.s
+        c = s[pos] if pos < self.n else ""
+        if c == '"' or c == "'":
+            m = (_DQ_STRING if c == '"' else _SQ_STRING).match(s, pos)
+            if m is None:
+                raise self.error("unfinished string", pos)
+            body = m.group(1)
+            if "\\" in body:
+                body = _unescape(body, pos)
+            return _text(body), m.end()
+        if c == "[":
+            m = _LONG_STRING.match(s, pos)
+            if m is None:
+                raise self.error("unfinished or invalid long string", pos)
+            body = m.group(2)
+            if body[:2] in ("\r\n", "\n\r"):
+                body = body[2:]
+            elif body[:1] in ("\r", "\n"):
+                body = body[1:]
+            if "\r" in body:
+                body = _NEWLINES.sub("\n", body)
+            return _text(body), m.end()
+        if c and c in "-.0123456789":
+            m = _NUMBER.match(s, pos)
+            if m is None:
+                raise self.error("malformed number", pos)
+            return _number(m), m.end()
+        if c.isascii() and (c.isalpha() or c == "_"):
+            m = _NAME.match(s, pos)
+            assert m is not None
+            name = m.group()
+            if name in _NAME_VALUES:
+                return _NAME_VALUES[name], m.end()
+            raise self.error(f"unexpected name {name!r} (only literals are accepted)", pos)
+        raise self.error(self.describe(pos), pos)
+
+    def parse(self) -> Any:
+        s, n = self.s, self.n
+        stack: list[_Frame] = []
+        items = 0
+        pos = self.skip(0)
+        want_value = True  # False: inside a table, after a field (or right after "{")
+        field_start = False
+        while True:
+            if want_value:
+                pos = self.skip(pos)
+                if pos < n and s[pos] == "{":
+                    if len(stack) >= self.max_depth:
+                        raise self.error(f"tables nested deeper than {self.max_depth}", pos)
+                    stack.append(_Frame(pos))
+                    pos += 1
+                    want_value = False
+                    field_start = True
+                    continue
+                value, pos = self.scalar(pos)
+            elif field_start:
+                pos = self.skip(pos)
+                c = s[pos] if pos < n else ""
+                if c == "}":
+                    value = stack.pop().finish()
+                    pos += 1
+                elif c == "[" and not _LONG_OPEN.match(s, pos):
+                    key_pos = pos
+                    pos = self.skip(pos + 1)
+                    if pos < n and s[pos] == "{":
+                        raise self.error("a table cannot be a key", pos)
+                    key, pos = self.scalar(pos)
+                    pos = self.skip(pos)
+                    if s[pos : pos + 1] != "]":
+                        raise self.error("']' expected", pos)
+                    pos = self.skip(pos + 1)
+                    if s[pos : pos + 1] != "=":
+                        raise self.error("'=' expected", pos)
+                    stack[-1].key = _table_key(key, key_pos)
+                    pos += 1
+                    want_value = True
+                    continue
+                else:
+                    if c.isascii() and (c.isalpha() or c == "_"):
+                        m = _NAME.match(s, pos)
+                        assert m is not None
+                        after = self.skip(m.end())
+                        if s[after : after + 1] == "=" and s[after + 1 : after + 2] != "=":
+                            # Reserved words are accepted as bare keys: chdkptp's serializer
+                            # writes {end=2} for the key "end".
+                            stack[-1].key = m.group()
+                            pos = after + 1
+                    want_value = True
+                    continue
+            else:  # after a field: separator or end of table
+                pos = self.skip(pos)
+                c = s[pos] if pos < n else ""
+                if c == "," or c == ";":
+                    pos += 1
+                    field_start = True
+                    continue
+                if c != "}":
+                    raise self.error(f"',' or '}}' expected, {self.describe(pos)}", pos)
+                value = stack.pop().finish()
+                pos += 1
+            # A complete value: hand it to the enclosing table, or finish.
+            items += 1
+            if items > self.max_items:
+                raise self.error(f"more than {self.max_items} values", pos)
+            if not stack:
+                pos = self.skip(pos)
+                if pos != n:
+                    raise self.error(f"trailing text after the value, {self.describe(pos)}", pos)
+                return value
+            stack[-1].put(value, pos)
+            want_value = False
+            field_start = False
+
+
+def _number(m: re.Match[str]) -> int | float:
+    minus, hexdigits, dec = m.groups()
+    value: int | float
+    if hexdigits is not None:
+        value = int(hexdigits, 16)
+    elif "." in dec or "e" in dec or "E" in dec:
+        value = float(dec)
+    else:
+        try:
+            value = int(dec)
+        except ValueError:  # more digits than int() converts: Lua would make it a double
+            value = float(dec)
+    return -value if minus else value
+
+
+def _table_key(key: Any, pos: int) -> Any:
+    if key is None:
+        raise LuaDecodeError(f"table key is nil at offset {pos}", position=pos)
+    if isinstance(key, float):
+        if math.isnan(key):
+            raise LuaDecodeError(f"table key is NaN at offset {pos}", position=pos)
+        if key.is_integer():
+            return int(key)  # Lua: t[1.0] and t[1] are the same field
+    return key
+
+
+# --------------------------------------------------------------------------------------------
+# loads: CHDK default format
+
+
+def _default_field(text: str) -> Any:
+    if _DEFAULT_INT.fullmatch(text):
+        return int(text)
+    if text in _NAME_VALUES:
+        return _NAME_VALUES[text]
+    return _text(text)
+
+
+def _decode_default(s: str, max_items: int) -> Any:
+    entries: dict[Any, Any] = {}
+    items = 0
+    for line in s.split("\n")[:-1]:
+        key_text, *fields = line.split("\t")
+        items += 1 + len(fields)
+        if items > max_items:
+            raise LuaDecodeError(f"more than {max_items} values", position=None)
+        key: Any = int(key_text) if _DEFAULT_INT.fullmatch(key_text) else _text(key_text)
+        if len(fields) == 1:
+            entries[key] = _default_field(fields[0])
+        else:
+            entries[key] = [_default_field(f) for f in fields]
+    return _as_list_or_dict(entries)
+
+
+# --------------------------------------------------------------------------------------------
+# loads
+
+
+def loads(
+    text: str | bytes | bytearray | memoryview,
+    *,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_length: int = DEFAULT_MAX_LENGTH,
+    max_items: int = DEFAULT_MAX_ITEMS,
+) -> Any:
+    """Decode a Lua value sent by a camera; the text is parsed, never executed.
+
+    ``text`` is the data of a CHDK TABLE message (``bytes``) or any Lua literal (``str``; it
+    is encoded with the module's string policy first, so error offsets count UTF-8 bytes).
+
+    Formats, tried in this order:
+
+    1. **A Lua literal**: ``nil``, ``true``, ``false``, a number, a string or a table
+       constructor — what chdkptp's serializer writes (``{1,2,a=3,["b c"]=4}``, pretty or
+       compact, a trailing ``,``/``;`` allowed, reserved words accepted as bare keys) and what
+       people write by hand.  Numbers written without ``.``/exponent are ``int`` (hex keeps the
+       written value, so ``0xffffffff`` is 4294967295); others are ``float``.
+    2. **CHDK's default table text** (``usb_msg_table_to_string`` when no serializer was
+       installed): lines ``key\\tfield...\\n``.  This format is lossy and decoded by rule:
+       a field of the form ``-?[0-9]+`` becomes an ``int``; ``true``/``false``/``nil`` become
+       ``True``/``False``/``None``; any other field stays a ``str``.  A line with one field maps
+       the key to that value, a line with several fields to a ``list`` (so a one-element table
+       value looks like a scalar).  Keys of the form ``-?[0-9]+`` become ``int``, other keys
+       stay ``str``; if the keys are exactly ``1..n`` the result is a list.  The empty text is
+       the empty table ``{}``.  A string containing a tab or newline corrupts this format; such
+       text is rejected when it no longer fits the line pattern.
+
+    Limits (keyword arguments): ``max_depth`` nested tables, ``max_length`` bytes of input,
+    ``max_items`` values in total.  Parsing uses an explicit stack, so deep input cannot
+    overflow Python's recursion limit.
+
+    Raises:
+        LuaDecodeError: the text is not a value in either format, a limit was exceeded, a table
+            has a ``nil``/NaN/table key, or both ``true`` and ``1`` as keys.  ``.position`` is
+            the byte offset of the problem when known.
+        TypeError: ``text`` is not ``str`` or bytes-like.
+    """
+    if isinstance(text, str):
+        if text.isascii():
+            s = text
+        else:
+            try:
+                s = text.encode(_ENCODING, _ERRORS).decode("latin-1")
+            except UnicodeEncodeError as exc:
+                raise LuaDecodeError(
+                    f"text holds a character that is not camera bytes: {exc}", position=exc.start
+                ) from exc
+    elif isinstance(text, (bytes, bytearray, memoryview)):
+        s = bytes(text).decode("latin-1")
+    else:
+        raise TypeError(f"loads() expects str or bytes, not {type(text).__name__}")
+    if len(s) > max_length:
+        raise LuaDecodeError(
+            f"input of {len(s)} bytes is longer than the limit of {max_length}", position=None
+        )
+    try:
+        return _Parser(s, max_depth, max_items).parse()
+    except LuaDecodeError:
+        if _DEFAULT_FORMAT.fullmatch(s):
+            logger.debug("decoding %d bytes as CHDK default table text", len(s))
+            return _decode_default(s, max_items)
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# dumps
+
+# Printable ASCII except the quote and the backslash is copied; everything else becomes a
+# three-digit decimal escape, so no byte (newline, CR, NUL, quote, "]]") can end the literal.
+_QUOTE_TABLE: dict[int, str] = {b: f"\\{b:03d}" for b in range(256) if not 0x20 <= b < 0x7F}
+_QUOTE_TABLE[ord('"')] = '\\"'
+_QUOTE_TABLE[ord("\\")] = "\\\\"
+
+
+def _quote(data: bytes) -> str:
+    return '"' + data.decode("latin-1").translate(_QUOTE_TABLE) + '"'
+
+
+def _dump_int(value: int) -> str:
+    if not INT_MIN <= value <= UINT_MAX:
+        raise ValueError(
+            f"{value} does not fit a CHDK Lua number (32-bit: {INT_MIN}..{UINT_MAX}, "
+            f"values above {INT_MAX} are sent as their unsigned hex)"
+        )
+    if value > INT_MAX:
+        return f"0x{value:x}"
+    return str(value)
+
+
+def _dump_float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} has no Lua literal")
+    if value.is_integer() and INT_MIN <= value <= UINT_MAX:
+        return _dump_int(int(value))
+    return repr(value)
+
+
+def _dump_scalar(value: Any) -> str | None:
+    if value is None:
+        return "nil"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return _dump_int(value)
+    if isinstance(value, float):
+        return _dump_float(value)
+    if isinstance(value, str):
+        return _quote(encode_str(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _quote(bytes(value))
+    return None
+
+
+def _dump_key(key: Any) -> str:
+    if key is None:
+        raise ValueError("a Lua table key cannot be nil (None)")
+    if isinstance(key, float) and math.isnan(key):
+        raise ValueError("a Lua table key cannot be NaN")
+    text = _dump_scalar(key)
+    if text is None:
+        raise TypeError(f"a {type(key).__name__} cannot be a Lua table key")
+    return text
+
+
+def dumps(value: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
+    """Write ``value`` as a Lua literal that is safe to splice into a camera script.
+
+    Mapping: ``None`` → ``nil``; ``bool``; ``int`` in ``-2**31 .. 2**32-1`` (CHDK numbers are
+    32-bit; values above ``2**31-1`` are written in hex, which the camera wraps to the same
+    bits); ``float`` if finite — integral values are written as integers, others with
+    ``repr`` (only Lua builds with floating-point numbers, not CHDK cameras, accept those);
+    ``str`` (encoded with the module's policy) and bytes-like values → a double-quoted string
+    in which every byte outside printable ASCII, and ``"`` and ``\\``, is escaped
+    (``\\ddd``), so the literal can never be broken out of; ``list``/``tuple`` → ``{a,b}``;
+    ``dict`` → ``{[k]=v}`` with every key bracketed (also reserved words).
+
+    Raises:
+        ValueError: an integer out of range, a non-finite float, a nil or NaN key, nesting
+            deeper than ``max_depth``, a container that contains itself, or a string with a
+            lone surrogate.
+        TypeError: a value or key of another type.
+    """
+    out: list[str] = []
+    _dump(value, out, set(), 0, max_depth)
+    return "".join(out)
+
+
+def _dump(value: Any, out: list[str], path: set[int], depth: int, max_depth: int) -> None:
+    text = _dump_scalar(value)
+    if text is not None:
+        out.append(text)
+        return
+    if isinstance(value, (list, tuple, dict)):
+        if depth >= max_depth:
+            raise ValueError(f"value is nested deeper than {max_depth} tables")
+        ident = id(value)
+        if ident in path:
+            raise ValueError("value contains itself (cycle); it has no Lua literal")
+        path.add(ident)
+        out.append("{")
+        if isinstance(value, dict):
+            first = True
+            for key, item in value.items():
+                if not first:
+                    out.append(",")
+                first = False
+                out.append("[" + _dump_key(key) + "]=")
+                _dump(item, out, path, depth + 1, max_depth)
+        else:
+            for i, item in enumerate(value):
+                if i:
+                    out.append(",")
+                _dump(item, out, path, depth + 1, max_depth)
+        out.append("}")
+        path.discard(ident)
+        return
+    raise TypeError(f"a {type(value).__name__} has no Lua literal")
