@@ -37,6 +37,44 @@ enums:
       id: class_interface_in
       doc: "bmRequestType of device-to-host class requests addressed to an interface (Get Device Status, Get Extended Event Data)."
       doc-ref: "USB 2.0 §9.3.1 bmRequestType; USB Still Image Capture Device Definition 1.0"
+  usb_standard_request:
+    0x00:
+      id: get_status
+      doc: "Device to host, 2 bytes: status of the device, interface or endpoint (bit 0 of an endpoint = halted)."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.5"
+    0x01:
+      id: clear_feature
+      doc: "Clear a feature; with selector ENDPOINT_HALT on an endpoint it clears a stall."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.1"
+    0x03:
+      id: set_feature
+      doc: "Set a feature; with selector ENDPOINT_HALT on an endpoint it halts the endpoint."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.9"
+    0x06:
+      id: get_descriptor
+      doc: "Device to host: wValue = descriptor type << 8 | index, wIndex = language id for strings."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.3"
+    0x08:
+      id: get_configuration
+      doc: "Device to host, 1 byte: the active bConfigurationValue (0 = unconfigured)."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.2"
+    0x09:
+      id: set_configuration
+      doc: "Host to device: wValue = bConfigurationValue to activate."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.7"
+    0x0A:
+      id: get_interface
+      doc: "Device to host, 1 byte: the alternate setting of interface wIndex."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.4"
+    0x0B:
+      id: set_interface
+      doc: "Host to device: select alternate setting wValue of interface wIndex."
+      doc-ref: "USB 2.0 §9.4 Table 9-4 and §9.4.10"
+  usb_lang_id:
+    0x0409:
+      id: english_us
+      doc: "LANGID of US English, the one language the string descriptor 0 of a camera lists."
+      doc-ref: "USB 2.0 §9.6.7; USB-IF Language Identifiers (LANGIDs)"
   usb_interface_class:
     0x06:
       id: still_image
