@@ -215,12 +215,23 @@ class _Device:
         self.intr_view: memoryview | None = None
         self.last_traffic_ms: float | None = None
         self.rng = random.Random(f"usb-latency:{camera.serial}")
+        self.wake_pending = False  # notify() ran while the lock was busy
         self.function.set_ready_callback(self.notify)
 
     def notify(self) -> None:
-        """Ready callback: wake transfers waiting for data."""
-        with self.cond:
-            self.cond.notify_all()
+        """Ready callback: wake transfers waiting for data.
+
+        Never blocks, so a function may call it from any thread while holding its own locks:
+        if a transfer holds the device lock right now, a flag makes that transfer poll the
+        function again instead of sleeping.
+        """
+        if self.lock.acquire(blocking=False):
+            try:
+                self.cond.notify_all()
+            finally:
+                self.lock.release()
+        else:
+            self.wake_pending = True
 
     def clear_pipes(self) -> None:
         """Forget buffered IN data, halts and the mute state (port or device reset)."""
@@ -605,7 +616,9 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
 
     def _wait(self, dev: _Device, handle: _Handle, deadline: float | None) -> None:
         """Sleep on the device condition until notified, a slice passes or the deadline."""
-        if deadline is None:
+        if dev.wake_pending:
+            dev.wake_pending = False
+        elif deadline is None:
             dev.cond.wait(_WAIT_SLICE_S)
         else:
             remaining = deadline - time.monotonic()

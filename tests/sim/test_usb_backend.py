@@ -738,3 +738,77 @@ def test_bad_arguments(cam: StandInCamera, be: SimulatedBackend, dev: usb.core.D
     assert err.value.errno == 22
     with pytest.raises(ValueError):
         dev.read(0x05, 64)  # pyusb: no such endpoint
+
+
+class LockedFunction(CannedFunction):
+    """A function that signals readiness from its own thread while holding its own lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def bulk_in(self) -> bytes | None:
+        with self.lock:
+            return super().bulk_in()
+
+    def produce_from_worker(self, container: bytes) -> None:
+        with self.lock:
+            self.bulk.append(container)
+            self._ready()  # must not block even if a transfer holds the device lock
+
+
+def test_ready_callback_from_another_thread_never_deadlocks() -> None:
+    cam = StandInCamera()
+    function = LockedFunction()
+    cam.function = function
+    be = SimulatedBackend([cam])
+    (d,) = find_all(be)
+    ep_in, _, _ = endpoints(d)
+    got: list[int] = []
+    reader = threading.Thread(target=lambda: got.extend(len(ep_in.read(512)) for _ in range(50)))
+    reader.start()
+    for i in range(50):
+        function.produce_from_worker(data_container(20 + i))
+    reader.join(10)
+    assert not reader.is_alive()
+    assert got == [20 + i for i in range(50)]
+    usb.util.dispose_resources(d)
+
+
+class StallingFunction(CannedFunction):
+    """Refuses OUT data it cannot parse and IN requests while broken (stalls the pipe)."""
+
+    broken = False
+
+    def bulk_out(self, data: bytes) -> None:
+        if len(data) < HEADER_SIZE:
+            raise Stall("runt container")
+        super().bulk_out(data)
+
+    def bulk_in(self) -> bytes | None:
+        if self.broken:
+            raise Stall("broken")
+        return super().bulk_in()
+
+
+def test_function_stall_halts_the_bulk_endpoint() -> None:
+    cam = StandInCamera()
+    function = StallingFunction()
+    cam.function = function
+    be = SimulatedBackend([cam])
+    (d,) = find_all(be)
+    ep_in, ep_out, _ = endpoints(d)
+    with pytest.raises(usb.core.USBError) as err:
+        ep_out.write(b"abc")
+    assert err.value.errno == 32
+    assert usb.control.get_status(d, ep_out) == 1
+    d.clear_halt(ep_out)
+    ep_out.write(encode_command(OperationCode.GET_DEVICE_INFO, 4))
+    function.broken = True
+    with pytest.raises(usb.core.USBError):
+        ep_in.read(512)
+    assert usb.control.get_status(d, ep_in) == 1
+    function.broken = False
+    d.clear_halt(ep_in)
+    assert decode_header(bytes(ep_in.read(512))).transaction_id == 4
+    usb.util.dispose_resources(d)
