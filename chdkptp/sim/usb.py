@@ -205,6 +205,7 @@ class _Device:
         self.address = 0
         self.generation = 0  # bumped on every attach and detach: stale handles fail
         self.attached = False
+        self.removed = False  # taken off the backend: never comes back
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         self.configuration = _CONFIG_VALUE
@@ -476,6 +477,7 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         with dev.lock:
             powered = camera.powered
             self._detach(dev, "removed")
+            dev.removed = True
             camera.powered = powered
         if camera.usb_bus is self:
             camera.usb_bus = None
@@ -561,6 +563,8 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
 
     def _poll_power(self, dev: _Device) -> None:
         """Follow ``camera.powered`` flips and idle power-down (caller holds ``dev.lock``)."""
+        if dev.removed:
+            return
         powered = dev.camera.powered
         if powered != dev.attached:
             if powered:

@@ -714,9 +714,16 @@ def test_hot_plug_add_and_remove(cam: StandInCamera, be: SimulatedBackend) -> No
     be.add(other)
     assert other.usb_bus is be
     assert len(find_all(be)) == 2
+    (stale,) = [d for d in find_all(be) if d.serial_number == cam.serial]
     be.remove(cam)
     assert cam.usb_bus is None
+    assert cam.powered  # removed from this bus, not switched off
     assert [d.serial_number for d in find_all(be)] == ["SIM00002"]
+    with pytest.raises(usb.core.USBError) as err:
+        stale.write(EP_OUT, b"x")
+    assert err.value.errno == 19
+    assert [d.serial_number for d in find_all(be)] == ["SIM00002"]
+    usb.util.dispose_resources(stale)
 
 
 # --- bad input -----------------------------------------------------------------------------
