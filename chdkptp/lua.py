@@ -121,8 +121,8 @@ _NUMBER = re.compile(
     r"(?![0-9A-Za-z_.])"
 )
 # Short strings, unrolled so that a missing quote cannot cause catastrophic backtracking.
-_DQ_STRING = re.compile(r'"([^"\\\r\n]*(?:\\(?:\r\n|\n\r|[\s\S])[^"\\\r\n]*)*)"')
-_SQ_STRING = re.compile(r"'([^'\\\r\n]*(?:\\(?:\r\n|\n\r|[\s\S])[^'\\\r\n]*)*)'")
+_DQ_STRING = re.compile(r'"([^"\\\r\n]*(?:\\(?:z[ \t\n\r\f\v]*|\r\n|\n\r|[\s\S])[^"\\\r\n]*)*)"')
+_SQ_STRING = re.compile(r"'([^'\\\r\n]*(?:\\(?:z[ \t\n\r\f\v]*|\r\n|\n\r|[\s\S])[^'\\\r\n]*)*)'")
 _LONG_STRING = re.compile(r"\[(=*)\[(.*?)\]\1\]", re.S)
 _LONG_OPEN = re.compile(r"\[=*\[")
 _ESCAPE = re.compile(
