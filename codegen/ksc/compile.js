@@ -5,8 +5,8 @@
 //
 // Imports (`meta.imports`) are resolved relative to the folder of the first .ksy given (the spec
 // folder), with a ".ksy" suffix. Every output file returned by the compiler is written to <outdir>.
-// On failure the script prints "<file>: <compiler error>" to stderr and exits with status 1
-// (status 2 for usage errors, 3 when the npm packages are not installed).
+// Every file is compiled; each failure prints "<file>: <compiler error>" to stderr and the exit
+// status is 1 (2 for usage errors, 3 when the npm packages are not installed).
 //
 // The npm packages are looked up in $KSC_NODE_MODULES (a folder that contains node_modules/),
 // else in <repo>/.cache/ksc (see README.md), else through node's normal resolution.
@@ -88,20 +88,23 @@ async function main(argv) {
   };
 
   fs.mkdirSync(outdir, { recursive: true });
+  let failures = 0;
   for (const file of files) {
     let spec;
     try {
       spec = parseFile(file);
     } catch (e) {
       process.stderr.write(`${file}: YAML error: ${errorText(e)}\n`);
-      return 1;
+      failures += 1;
+      continue;
     }
     let out;
     try {
       out = await compiler.compile(target, spec, importer, false);
     } catch (e) {
       process.stderr.write(`${file}: ksc ${compiler.version} (${target}) error: ${errorText(e)}\n`);
-      return 1;
+      failures += 1;
+      continue;
     }
     for (const [name, source] of Object.entries(out)) {
       const dest = path.join(outdir, name);
@@ -109,7 +112,7 @@ async function main(argv) {
       fs.writeFileSync(dest, source);
     }
   }
-  return 0;
+  return failures === 0 ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(
