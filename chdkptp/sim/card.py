@@ -109,7 +109,10 @@ class VirtualCard:
         try:
             rel = Path(os.path.normpath(path)).relative_to(self.root)
         except ValueError:
-            raise ValueError(f"{local} is not on the card {self.root}") from None
+            try:  # the same place reached through a symlink
+                rel = path.resolve().relative_to(self.root)
+            except ValueError:
+                raise ValueError(f"{local} is not on the card {self.root}") from None
         text = rel.as_posix()
         return "A/" if text == "." else "A/" + text
 

@@ -24,7 +24,6 @@ rows by slicing, so no per-pixel work happens per frame.
 from __future__ import annotations
 
 import logging
-import struct
 from dataclasses import dataclass
 
 from chdkptp._generated.chdk_codes import (
@@ -33,6 +32,7 @@ from chdkptp._generated.chdk_codes import (
     LiveViewFlags,
     PaletteType,
 )
+from chdkptp._generated.chdk_lv_frame import ChdkLvFrame
 from chdkptp.sim.clock import SimClock
 
 log = logging.getLogger(__name__)
@@ -211,25 +211,30 @@ def palette_bytes(palette_type: int) -> bytes:
 def _header_bytes(
     minor: int, aspect: int, palette_type: int, palette: int, vp: int, bm: int, bmo: int
 ) -> bytes:
-    fields = [2, minor, aspect, palette_type, palette, vp, bm]
-    if minor >= 2:
-        fields.append(bmo)
-    return struct.pack(f"<{len(fields)}i", *fields)
+    return ChdkLvFrame.LvDataHeader(
+        version_major=2,
+        version_minor=minor,
+        lcd_aspect_ratio=aspect,
+        palette_type=palette_type,
+        ofs_palette=palette,
+        ofs_vp_desc=vp,
+        ofs_bm_desc=bm,
+        ofs_bmo_desc=bmo if minor >= 2 else None,
+    ).to_bytes()
 
 
 def _desc_bytes(g: FbGeometry, data_start: int) -> bytes:
-    return struct.pack(
-        "<9i",
-        g.fb_type,
-        data_start,
-        g.buffer_width,
-        g.visible_width,
-        g.visible_height,
-        g.margin_left,
-        g.margin_top,
-        g.margin_right,
-        g.margin_bot,
-    )
+    return ChdkLvFrame.LvFramebufferDesc(
+        fb_type=g.fb_type,
+        ofs_data=data_start,
+        buffer_width=g.buffer_width,
+        visible_width=g.visible_width,
+        visible_height=g.visible_height,
+        margin_left=g.margin_left,
+        margin_top=g.margin_top,
+        margin_right=g.margin_right,
+        margin_bot=g.margin_bot,
+    ).to_bytes()
 
 
 _DESC_SIZE = 36

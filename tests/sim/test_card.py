@@ -189,3 +189,12 @@ def test_context_manager_cleans_up() -> None:
         root = c.root
         assert root.exists()
     assert not root.exists()
+
+
+def test_to_camera_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    c = VirtualCard(link)
+    assert c.to_camera(link / "DCIM" / "x.JPG") == "A/DCIM/x.JPG"

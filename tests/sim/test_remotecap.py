@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from chdkptp._generated.chdk_codes import CaptureFormatFlags as F
 
+from chdkptp._generated.chdk_codes import CaptureFormatFlags as F
 from chdkptp.sim import images
 from chdkptp.sim.clock import SimClock
 from chdkptp.sim.remotecap import (

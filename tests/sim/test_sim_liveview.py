@@ -10,8 +10,8 @@ import struct
 from dataclasses import dataclass
 
 import pytest
-from chdkptp._generated.chdk_codes import FramebufferType, LiveViewFlags, PaletteType
 
+from chdkptp._generated.chdk_codes import FramebufferType, LiveViewFlags, PaletteType
 from chdkptp.sim.clock import SimClock
 from chdkptp.sim.liveview import (
     BOX_TOP,
@@ -307,3 +307,20 @@ def test_palette_type_0_sends_nothing() -> None:
 def test_bad_configuration(display: str, kw: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         _source(display, **kw)
+
+
+@pytest.mark.parametrize(("display", "flags"), [("yuv411", ALL), ("yuv422", ALL), ("yuv411", VP)])
+def test_generated_parser_agrees_with_the_independent_one(display: str, flags: int) -> None:
+    from chdkptp._generated.chdk_lv_frame import ChdkLvFrame
+
+    data = _source(display).frame(flags)
+    ours = parse(data)
+    gen = ChdkLvFrame.from_bytes(data)
+    assert gen.header.palette_type == ours.palette_type
+    assert gen.header.ofs_palette == ours.palette_start
+    assert gen.vp_desc is not None and gen.vp_desc.ofs_data == ours.vp.data_start
+    assert gen.bm_desc is not None and gen.bm_desc.buffer_width == ours.bm.buffer_width
+    if ours.bmo is None:
+        assert gen.bmo_desc is None
+    else:
+        assert gen.bmo_desc is not None and gen.bmo_desc.ofs_data == ours.bmo.data_start
