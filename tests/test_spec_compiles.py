@@ -262,7 +262,9 @@ def test_every_struct_spec_has_vectors() -> None:
 def test_vector_format(path: Path) -> None:
     names = set()
     for vec in load_vectors(path):
-        assert set(vec) == {"name", "type", "provenance", "hex", "fields"}, vec.get("name")
+        keys = {"name", "type", "provenance", "hex", "fields"}
+        assert keys <= set(vec) <= keys | {"decode_only"}, vec.get("name")
+        assert vec.get("decode_only", True) is True, f"{vec['name']}: decode_only is true or absent"
         assert SNAKE.match(vec["name"]) and vec["name"] not in names, vec["name"]
         names.add(vec["name"])
         file, _nested = resolve_type(vec["type"])
