@@ -35,6 +35,7 @@ JPEG_HEADER_CHUNK = 0x4600
 JPEG_MAX_CHUNK = 0xDE600
 #: Body chunks a JPEG is split into when it is small enough.
 JPEG_BODY_CHUNKS = 4
+_BLOCK = 512
 #: Order in which the types of one shot become available.
 _ORDER = (
     CaptureFormatFlags.DNGHDR,
@@ -57,6 +58,7 @@ def hook_chunks(
 
     The first body chunk carries its real offset, later body chunks :data:`SEQUENTIAL`, the
     header (the first ``header`` bytes, at most a quarter of the file) comes last at offset 0.
+    Body chunks are whole 512-byte blocks except the last one.
     A file of fewer than 2 bytes is one chunk at offset 0.
     """
     if len(data) < 2:
@@ -64,6 +66,8 @@ def hook_chunks(
     head = max(1, min(header, len(data) // 4))
     body = len(data) - head
     size = max(1, min(max_chunk, -(-body // JPEG_BODY_CHUNKS)))
+    if size > _BLOCK:  # whole 512-byte blocks, as the camera's file writes are
+        size = min(max_chunk, -(-size // _BLOCK) * _BLOCK)
     chunks: list[tuple[bytes, int]] = []
     pos = head
     while pos < len(data):

@@ -138,6 +138,7 @@ def test_camera_sized_jpeg_chunks_look_like_the_real_capture() -> None:
     assert chunks[0][1] == JPEG_HEADER_CHUNK
     assert len(chunks) == 5
     assert max(sizes) <= JPEG_MAX_CHUNK
+    assert all(n % 512 == 0 for n in sizes[:-2])  # whole blocks but the last body chunk
     assert sum(sizes) == size
 
 
