@@ -17,8 +17,9 @@ do
   local put
   local function number(v)
     if v - v ~= 0 then error("serialize: number has no literal: " .. tostring(v), 0) end
-    if v % 1 == 0 then return tostring(v) end
-    local s = format("%.14g", v) -- only reached on hosts with float numbers
+    local s = tostring(v)
+    -- tostring is exact for a camera's integers; on a host with float numbers it keeps only
+    -- 14 digits, so fall back to 17
     if tonumber(s) ~= v then s = format("%.17g", v) end
     return s
   end
