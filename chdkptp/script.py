@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chdkptp import lua
 from chdkptp._generated.chdk_codes import ErrorSubtype, MessageSubtype, MessageType
 from chdkptp.errors import RemoteProtocolError, ScriptError
+from chdkptp.lua import decode_bytes, dumps, encode_str, loads
 
 __all__ = [
     "ScriptMessage",
@@ -138,11 +138,11 @@ def _decode_value(subtype: MessageSubtype, raw: bytes) -> Any:
     if subtype == MessageSubtype.INTEGER:
         return _int32(raw, "integer")
     if subtype == MessageSubtype.STRING:
-        return lua.decode_bytes(raw)
+        return decode_bytes(raw)
     if subtype == MessageSubtype.TABLE:
-        return lua.loads(raw.rstrip(b"\0"))
+        return loads(raw.rstrip(b"\0"))
     if subtype == MessageSubtype.UNSUPPORTED:
-        return UnsupportedValue(lua.decode_bytes(raw.rstrip(b"\0")))
+        return UnsupportedValue(decode_bytes(raw.rstrip(b"\0")))
     raise RemoteProtocolError(f"unknown script message value subtype {int(subtype)}")
 
 
@@ -181,7 +181,7 @@ def decode_message(params: Sequence[int], data: bytes | bytearray | memoryview) 
     if msg_type == MessageType.NONE:
         return ScriptMessage(msg_type, subtype_code, script_id, None, raw)
     if msg_type == MessageType.ERROR:
-        text = lua.decode_bytes(raw.rstrip(b"\0"))
+        text = decode_bytes(raw.rstrip(b"\0"))
         return ScriptMessage(
             msg_type,
             ErrorSubtype.coerce(subtype_code),
@@ -211,7 +211,7 @@ def encode_message(value: Any) -> bytes:
         ValueError, TypeError: from :func:`chdkptp.lua.dumps` for a value with no Lua literal.
     """
     if isinstance(value, str):
-        return lua.encode_str(value)
+        return encode_str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
-    return lua.dumps(value).encode("ascii")
+    return dumps(value).encode("ascii")
