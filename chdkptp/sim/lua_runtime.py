@@ -50,7 +50,7 @@ from chdkptp._generated.chdk_codes import (
 from chdkptp.sim.card import VirtualCard
 from chdkptp.sim.clock import SimClock
 from chdkptp.sim.faults import Faults
-from chdkptp.sim.state import KEY_NAMES, PROPCASES, CameraState
+from chdkptp.sim.state import KEY_NAMES, PROPCASES, VALID_CAPTURE_MODES, CameraState
 
 __all__ = [
     "QUEUE_SLOTS",
@@ -450,7 +450,16 @@ class ScriptHost:
             "read_file": self._lua_read_file,
             "write_file": self._lua_write_file,
             "builtin_module": self._lua_builtin_module,
+            "get_config": lambda cid: st.get_config(int(cid)),
+            "set_config": lambda cid, v: st.set_config(int(cid), _int32(v)),
+            "set_capture_mode": lambda m: st.set_capture_mode(int(m)),
+            "capture_mode_valid": lambda m: int(m) in VALID_CAPTURE_MODES,
+            "meminfo": self._lua_meminfo,
         }
+
+    def _lua_meminfo(self) -> tuple[int, int]:
+        used = int(self._lua.get_memory_used())
+        return self._max_memory, max(0, self._max_memory - used)
 
     def _lua_take_delivered(self) -> bytes | None:
         msg, self._delivered = self._delivered, None

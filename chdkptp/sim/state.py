@@ -27,10 +27,13 @@ from chdkptp.sim.clock import SimClock
 from chdkptp.sim.remotecap import RemoteCapture
 
 __all__ = [
+    "CAPTURE_MODES",
+    "CONFIG_IDS",
     "KEY_NAMES",
     "MODE_PLAY",
     "MODE_REC",
     "PROPCASES",
+    "VALID_CAPTURE_MODES",
     "CameraState",
     "ShotInfo",
 ]
@@ -43,8 +46,33 @@ log = logging.getLogger(__name__)
 MODE_REC = 0x0100
 #: Bit set in the mode word while the camera is in playback mode.
 MODE_PLAY = 0x0200
-#: Low byte of the mode word in record mode: the capture mode ("P", program AE).
-CAPTURE_MODE_P = 2
+#: Capture modes (low byte of the mode word in record mode), by CHDK-style name.
+CAPTURE_MODES: dict[str, int] = {
+    "AUTO": 1,
+    "P": 2,
+    "TV": 3,
+    "AV": 4,
+    "M": 5,
+    "PORTRAIT": 6,
+    "NIGHT": 7,
+    "LANDSCAPE": 8,
+    "VIDEO_STD": 9,
+}
+#: The capture mode a fresh simulated camera is in ("P", program AE).
+CAPTURE_MODE_P = CAPTURE_MODES["P"]
+#: Capture modes this simulated camera accepts (no video: set_capture_mode refuses it).
+VALID_CAPTURE_MODES = frozenset(v for k, v in CAPTURE_MODES.items() if k != "VIDEO_STD")
+
+# -- simulated CHDK configuration values (get_config_value ids, as CHDK numbers them) --------
+
+#: Ids of the CHDK settings the simulator keeps (those remote-shoot helpers read).
+CONFIG_IDS: dict[str, int] = {
+    "RAW_IN_DIR": 35,
+    "RAW_PREFIX": 36,
+    "RAW_EXT": 37,
+    "DNG_FORMAT": 226,
+    "DNG_EXT": 234,
+}
 
 #: Simulated time a switch between play and record takes.
 MODE_SWITCH_MS = 200
@@ -162,6 +190,14 @@ class CameraState:
         # files
         self.raw_enabled = False
         self.dng_enabled = False
+        self.capture_mode = CAPTURE_MODE_P
+        #: CHDK settings by id (simulated values; DNG_FORMAT lives in dng_enabled)
+        self.config: dict[int, int] = {
+            CONFIG_IDS["RAW_IN_DIR"]: 1,
+            CONFIG_IDS["RAW_PREFIX"]: 1,  # "CRW_"
+            CONFIG_IDS["RAW_EXT"]: 1,  # ".CRW"
+            CONFIG_IDS["DNG_EXT"]: 1,  # ".DNG" for DNG files
+        }
         self.image_size = JPEG_SIZE
         self.raw_size = RAW_SIZE
         # power
@@ -227,7 +263,31 @@ class CameraState:
 
     def mode_word(self) -> int:
         """CHDK-style mode word (third value of ``get_mode()``), a simulated value."""
-        return MODE_REC | CAPTURE_MODE_P if self.mode == "record" else MODE_PLAY
+        return MODE_REC | self.capture_mode if self.mode == "record" else MODE_PLAY
+
+    def set_capture_mode(self, mode: int) -> bool:
+        """Select a capture mode (CHDK ``set_capture_mode``); only in record mode, valid ids."""
+        if self.mode != "record" or mode not in VALID_CAPTURE_MODES:
+            return False
+        self.capture_mode = mode
+        return True
+
+    # -- CHDK settings -----------------------------------------------------------------------
+
+    def get_config(self, config_id: int) -> int:
+        """A CHDK setting (``get_config_value``): raw files go next to the JPEG, named
+        ``CRW_nnnn`` with the ``.CRW`` extension, or ``.DNG`` when DNG_FORMAT is on."""
+        cid = int(config_id)
+        if cid == CONFIG_IDS["DNG_FORMAT"]:
+            return 1 if self.dng_enabled else 0
+        return self.config.get(cid, 0)
+
+    def set_config(self, config_id: int, value: int) -> None:
+        """Change a CHDK setting (``set_config_value``); DNG_FORMAT switches DNG output."""
+        cid = int(config_id)
+        if cid == CONFIG_IDS["DNG_FORMAT"]:
+            self.dng_enabled = bool(value)
+        self.config[cid] = int(value)
 
     # -- lens ------------------------------------------------------------------------------
 

@@ -903,3 +903,132 @@ def test_typical_camera_script(
     files = sorted(p.name for p in card.to_local("A/DCIM/100CANON").iterdir())
     assert files == ["IMG_0001.JPG", "IMG_0002.JPG", "IMG_0003.JPG"]
     assert len(state.shots) == 3
+
+
+# -- what libgphoto2's CHDK driver and chdkptp's rlibs use --------------------------------------
+
+
+def test_capmode_module_and_capture_modes(
+    host: ScriptHost, clock: SimClock, state: CameraState
+) -> None:
+    from chdkptp.sim.state import CAPTURE_MODES
+
+    src = "local c = require'capmode' return c.get_name(), #c.mode_to_name"
+    assert [d for _, d in rets(run(host, src))] == [b"PLAY", i32(len(CAPTURE_MODES))]
+    state.switch_mode(True)
+    clock.advance(500)
+    src = """
+    local capmode = require'capmode'
+    local names = {}
+    for id, name in ipairs(capmode.mode_to_name) do
+      if capmode.valid(id) then names[#names + 1] = name end
+    end
+    local before = capmode.get_name()
+    local ok = capmode.set('TV')
+    return before, ok, capmode.get_name(), capmode.set('VIDEO_STD'), table.concat(names, ',')
+    """
+    before, ok, after, video, names = [d for _, d in rets(run(host, src))]
+    assert (before, ok, after, video) == (b"P", i32(1), b"TV", i32(0))
+    assert names.split(b",") == [n.encode() for n in CAPTURE_MODES if n != "VIDEO_STD"]
+    # the module's ids are the state's
+    src = (
+        "local c = require'capmode' local t = {} "
+        "for id, n in ipairs(c.mode_to_name) do t[n] = id end return t"
+    )
+    (msg,) = run(host, src)
+    assert table_lines(msg.data) == {f"{k}\t{v}".encode() for k, v in CAPTURE_MODES.items()}
+
+
+def test_config_values_drive_raw_and_dng_files(
+    host: ScriptHost, clock: SimClock, state: CameraState, card: VirtualCard
+) -> None:
+    state.switch_mode(True)
+    clock.advance(500)
+    src = """
+    set_raw(1)
+    set_config_value(226, 1)
+    shoot()
+    return get_raw(), get_config_value(226), get_config_value(35), get_config_value(36),
+      get_config_value(37), get_config_value(234), get_config_value(99999, 'dflt')
+    """
+    host.execute(src.encode(), ALL)
+    host.pump()
+    clock.advance(1000)
+    host.pump()
+    assert [d for _, d in rets(drain(host))] == [
+        i32(1),
+        i32(1),
+        i32(1),
+        i32(1),
+        i32(1),
+        i32(1),
+        i32(0),
+    ]
+    files = sorted(p.name for p in card.to_local("A/DCIM/100CANON").iterdir())
+    assert files == ["CRW_0001.DNG", "IMG_0001.JPG"]
+    assert card.to_local("A/DCIM/100CANON/CRW_0001.DNG").read_bytes()[:2] in (b"II", b"MM")
+
+
+def test_listing_with_stat_tables_and_idir(host: ScriptHost, card: VirtualCard) -> None:
+    (card.root / "DCIM" / "100CANON").mkdir()
+    (card.root / "DCIM" / "100CANON" / "IMG_0001.JPG").write_bytes(b"x" * 10)
+    src = """
+    local out = {}
+    for name in os.idir('A/DCIM/100CANON') do
+      local st = os.stat('A/DCIM/100CANON/' .. name)
+      st.name = name
+      out[#out + 1] = st
+    end
+    local dir = os.stat('A/DCIM')
+    return out[1].name, out[1].size, out[1].is_file, out[1].attrib, dir.is_dir, dir.attrib,
+      type(out[1].mtime)
+    """
+    assert [d for _, d in rets(run(host, src))] == [
+        b"IMG_0001.JPG",
+        i32(10),
+        i32(1),
+        i32(0x20),
+        i32(1),
+        i32(0x10),
+        b"number",
+    ]
+
+
+def test_misc_helpers(host: ScriptHost) -> None:
+    src = """
+    local m = get_meminfo()
+    return m.free_block_max_size > 0, iso_to_sv96(100), sv96_to_iso(480),
+      sv96_market_to_real(480), iso_real_to_market(iso_market_to_real(400)),
+      get_orientation_sensor(), select('#', set_yield(100, 20))
+    """
+    assert [d for _, d in rets(run(host, src))] == [
+        i32(1),
+        i32(480),
+        i32(100),
+        i32(411),
+        i32(400),
+        i32(0),
+        i32(2),
+    ]
+
+
+def test_gphoto_style_serializer_and_exec_flags_zero(host: ScriptHost) -> None:
+    """A client-supplied serializer replaces usb_msg_table_to_string (flags 0, as libgphoto2)."""
+    src = r"""
+    local function ser(v)
+      if type(v) == 'table' then
+        local r = {}
+        for k, x in pairs(v) do r[#r + 1] = k .. '=' .. ser(x) end
+        table.sort(r)
+        return '{' .. table.concat(r, ',') .. '}'
+      elseif type(v) == 'string' then
+        return string.format('%q', v)
+      end
+      return tostring(v)
+    end
+    usb_msg_table_to_string = ser
+    return {dir=get_image_dir(), exp=get_exp_count(), raw=(get_raw() == 1)}
+    """
+    (msg,) = run(host, src, 0)
+    assert msg.subtype == MessageSubtype.TABLE
+    assert msg.data == b'{dir="A/DCIM/100CANON",exp=0,raw=false}'

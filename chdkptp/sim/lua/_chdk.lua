@@ -187,10 +187,6 @@ function base.get_propset()
   return 4
 end
 
-function base.is_capture_mode_valid()
-  return true
-end
-
 function base.get_usb_power(mode)
   return 1
 end
@@ -314,6 +310,94 @@ end
 
 function base.set_prop(id, v)
   P.set_prop(int(id, 1, "set_prop"), int(v, 2, "set_prop"))
+end
+
+-- APEX / ISO conversions (simulated: real ISO is market ISO less 69/96 stop, as on many
+-- PowerShots)
+local SV_MARKET_OFFSET = 69
+
+local function round(x)
+  return floor(x + 0.5)
+end
+
+function base.sv96_market_to_real(sv)
+  return int(sv, 1, "sv96_market_to_real") - SV_MARKET_OFFSET
+end
+
+function base.sv96_real_to_market(sv)
+  return int(sv, 1, "sv96_real_to_market") + SV_MARKET_OFFSET
+end
+
+function base.iso_to_sv96(iso)
+  local i = int(iso, 1, "iso_to_sv96")
+  if i <= 0 then
+    return 0
+  end
+  return round(96 * math.log(i / 3.125) / math.log(2))
+end
+
+function base.sv96_to_iso(sv)
+  return round(3.125 * 2 ^ (int(sv, 1, "sv96_to_iso") / 96))
+end
+
+function base.iso_market_to_real(iso)
+  return round(int(iso, 1, "iso_market_to_real") * 2 ^ (-SV_MARKET_OFFSET / 96))
+end
+
+function base.iso_real_to_market(iso)
+  return round(int(iso, 1, "iso_real_to_market") * 2 ^ (SV_MARKET_OFFSET / 96))
+end
+
+function base.set_iso_real(iso)
+  P.set_exp("sv96", base.iso_to_sv96(iso), "direct")
+end
+
+function base.get_orientation_sensor()
+  return 0
+end
+
+base.set_aelock = noop
+base.post_levent_to_ui = noop
+base.post_levent_for_npt = noop
+
+function base.get_config_value(id, default)
+  local v = P.get_config(int(id, 1, "get_config_value"))
+  if v == nil then
+    return default
+  end
+  return v
+end
+
+function base.set_config_value(id, v)
+  P.set_config(int(id, 1, "set_config_value"), int(v, 2, "set_config_value"))
+  return true
+end
+
+function base.set_capture_mode(id)
+  return P.set_capture_mode(int(id, 1, "set_capture_mode"))
+end
+
+function base.is_capture_mode_valid(id)
+  return P.capture_mode_valid(int(id, 1, "is_capture_mode_valid"))
+end
+
+function base.get_meminfo()
+  local total, free = P.meminfo()
+  return {
+    name = "system",
+    chdk_malloc = true,
+    chdk_start = 0,
+    chdk_size = 0,
+    start_address = 0,
+    end_address = total,
+    total_size = total,
+    allocated_size = total - free,
+    allocated_peak = total - free,
+    allocated_count = 0,
+    free_size = free,
+    free_block_max_size = free,
+    free_block_count = 1,
+  }
 end
 
 -- -- power, build, card ------------------------------------------------------------------------------
@@ -441,6 +525,18 @@ local os_ = libs.os
 
 function os_.listdir(path, showall)
   return P.listdir(str(path, 1, "listdir"), truth(showall))
+end
+
+function os_.idir(path, showall)
+  local names, err = P.listdir(str(path, 1, "idir"), truth(showall))
+  if not names then
+    error(err, 2)
+  end
+  local i = 0
+  return function()
+    i = i + 1
+    return names[i]
+  end
 end
 
 function os_.stat(path)
