@@ -8,6 +8,7 @@ derives count and length fields from the data they describe).
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 from . import expr as ex
@@ -115,6 +116,7 @@ class _Planner:
         self.uses_any = False
         self.counter = 0
         self.current: TypeDef | None = None
+        self.coercers: dict[str, str] = {}
 
     def err(self, path: str, problem: str) -> SpecError:
         return SpecError(self.spec.file, path, problem)
@@ -135,6 +137,16 @@ class _Planner:
         if a.enum.module == self.spec.id:
             return a.enum.py_name
         return f"{a.enum.module}.{a.enum.py_name}"
+
+    def coercer(self, a: Attr) -> str:
+        """Module-level alias of ``Enum.coerce`` (a bound method: cheaper per call)."""
+        cls = self.enum_class(a)
+        assert a.enum is not None
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", a.enum.py_name).lower()
+        prefix = "" if a.enum.module == self.spec.id else f"{a.enum.module}_"
+        name = f"_coerce_{prefix}{snake}"
+        self.coercers[name] = cls
+        return name
 
     def user_class(self, a: Attr) -> str:
         assert a.user is not None
@@ -346,7 +358,7 @@ class _Planner:
         for a in run:
             if a.enum:
                 targets.append(f"_v_{a.id}")
-                post.append(f"self.{a.id} = {self.enum_class(a)}.coerce(_v_{a.id})")
+                post.append(f"self.{a.id} = {self.coercer(a)}(_v_{a.id})")
             else:
                 targets.append(f"self.{a.id}")
         if len(run) == 1 and run[0].prim == "B":
@@ -430,7 +442,7 @@ class _Planner:
             ]
             if a.enum:
                 lines.append(f"({raw},) = {const}.unpack_from(buf, pos)")
-                lines.append(f"{target} = {self.enum_class(a)}.coerce({raw})")
+                lines.append(f"{target} = {self.coercer(a)}({raw})")
             else:
                 lines.append(f"({target},) = {const}.unpack_from(buf, pos)")
             lines.append(f"pos += {a.prim_size}")
@@ -486,8 +498,7 @@ class _Planner:
             if a.pad_right is not None:
                 lines.append(f"{raw} = {raw}.rstrip({q(bytes([a.pad_right]))})")
             if a.terminator is not None:
-                term = self.term_bytes(a)
-                lines.append(f"{raw} = _runtime.terminate({raw}, {q(term)}, {a.include_term})[0]")
+                lines += self.inline_terminate(a, raw)
         else:
             assert a.terminator is not None
             term = self.term_bytes(a)
@@ -508,10 +519,32 @@ class _Planner:
                 lines += self.term_slice(a, i, raw, len(term))
         if a.kind == "str":
             enc = codecs.lookup(a.encoding or "ascii").name
-            lines.append(f"{target} = _runtime.decode({raw}, {q(enc)}, {q(a.id)})")
+            lines += [
+                "try:",
+                f"    {target} = {raw}.decode({q(enc)})",
+                "except UnicodeDecodeError as exc:",
+                f"    raise _runtime.SpecDecodeError({q(a.id)}, "
+                f'f"invalid {enc}: {{exc.reason}}") from exc',
+            ]
         else:
             lines.append(f"{target} = {raw}")
         return lines + self.valid_checks(a, target)
+
+    def inline_terminate(self, a: Attr, raw: str) -> list[str]:
+        """Cut ``raw`` at the first terminator (aligned to its width), Kaitai ``size`` +
+        ``terminator`` semantics: no terminator means the whole region."""
+        term = self.term_bytes(a)
+        width = len(term)
+        i = f"_t_{a.id}"
+        stop = f"{i} + {width}" if a.include_term else i
+        lines = [f"{i} = {raw}.find({q(term)})"]
+        if width > 1:
+            lines += [
+                f"while {i} > 0 and {i} % {width}:",
+                f"    {i} = {raw}.find({q(term)}, {i} + 1)",
+            ]
+        lines += [f"if {i} >= 0:", f"    {raw} = {raw}[:{stop}]"]
+        return lines
 
     def term_slice(self, a: Attr, i: str, raw: str, width: int) -> list[str]:
         stop = f"{i} + {width}" if a.include_term else i
@@ -549,9 +582,9 @@ class _Planner:
             if a.enum:
                 cls = self.enum_class(a)
                 if a.prim == "B":
-                    values = f"[{cls}.coerce(v) for v in buf[pos : pos + {n}]]"
+                    values = f"[{self.coercer(a)}(v) for v in buf[pos : pos + {n}]]"
                 else:
-                    values = (f"[{cls}.coerce(v) for v in struct.unpack_from(f\"{a.endian}"
+                    values = (f"[{self.coercer(a)}(v) for v in struct.unpack_from(f\"{a.endian}"
                               f"{{{n}}}{a.prim}\", buf, pos)]")  # fmt: skip
             lines.append(f"{target} = {values}")
             lines.append(f"pos += {n} * {size}" if size > 1 else f"pos += {n}")
@@ -862,6 +895,7 @@ class ModulePlan:
     imports_stdlib: list[str]
     imports_local: list[str]
     aliases: list[tuple[str, str]]
+    coercers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def plan_module(spec: SpecFile) -> ModulePlan:
@@ -896,4 +930,5 @@ def plan_module(spec: SpecFile) -> ModulePlan:
     return ModulePlan(
         spec=spec, enums=enums, root=root, structs=planner.structs,
         imports_stdlib=stdlib, imports_local=local, aliases=aliases,
+        coercers=sorted(planner.coercers.items()),
     )  # fmt: skip

@@ -87,7 +87,8 @@ class Renderer:
     def module(self, plan: ModulePlan) -> str:
         enums = [self.enum(e).rstrip("\n") for e in plan.enums]
         root = self.klass(plan.root) if plan.root is not None else ""
-        body = "\n".join([*enums, root, *(f"{n} = {q}" for n, q in plan.aliases)])
+        coercers = [f"{n} = {c}.coerce" for n, c in plan.coercers]
+        body = "\n".join([*enums, *coercers, root, *(f"{n} = {q}" for n, q in plan.aliases)])
         stdlib = []
         if re.search(r"\bstruct\.", body) or plan.structs:
             stdlib.append("import struct")
@@ -109,6 +110,7 @@ class Renderer:
             imports_local=local,
             structs=plan.structs,
             enums=enums,
+            coercers=coercers,
             root=root,
             aliases=plan.aliases,
         )

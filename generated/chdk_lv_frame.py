@@ -19,6 +19,10 @@ _S0 = struct.Struct("<iiiiiii")
 _S1 = struct.Struct("<i")
 _S2 = struct.Struct("<iiiiiiiii")
 
+_coerce_chdk_codes_framebuffer_type = chdk_codes.FramebufferType.coerce
+_coerce_chdk_codes_lcd_aspect_ratio = chdk_codes.LcdAspectRatio.coerce
+_coerce_chdk_codes_palette_type = chdk_codes.PaletteType.coerce
+
 
 class ChdkLvFrame(KaitaiStruct):
     """One frame returned by CHDK sub-command GetDisplayData: a header, framebuffer descriptors for
@@ -32,8 +36,9 @@ class ChdkLvFrame(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("header",)
     _instance_fields: tuple[str, ...] = ("vp_desc", "bm_desc", "bmo_desc", "palette")
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     _buf: bytes | None = None
     _io_start: int = 0
     _io_end: int = 0
@@ -51,8 +56,9 @@ class ChdkLvFrame(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("version_major", "version_minor", "lcd_aspect_ratio", "palette_type", "ofs_palette", "ofs_vp_desc", "ofs_bm_desc", "ofs_bmo_desc")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
-        _parent: Any
-        _root: Any
+        _io: KaitaiStream | None = None
+        _parent: Any = None
+        _root: Any = None
         version_major: int
         version_minor: int
         lcd_aspect_ratio: chdk_codes.LcdAspectRatio
@@ -102,12 +108,11 @@ class ChdkLvFrame(KaitaiStruct):
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame.LvDataHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
             obj = cls.__new__(cls)
-            obj._io = None
-            obj._parent = None
             obj._root = obj
-            data = buf if type(buf) is bytes else bytes(buf)
+            if type(buf) is not bytes:
+                buf = bytes(buf)
             try:
-                obj._parse(data, 0, len(data))
+                obj._parse(buf, 0, len(buf))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lv_data_header")
                 raise
@@ -118,8 +123,8 @@ class ChdkLvFrame(KaitaiStruct):
             if end - pos < 28:
                 raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
             (self.version_major, self.version_minor, _v_lcd_aspect_ratio, _v_palette_type, self.ofs_palette, self.ofs_vp_desc, self.ofs_bm_desc) = _S0.unpack_from(buf, pos)
-            self.lcd_aspect_ratio = chdk_codes.LcdAspectRatio.coerce(_v_lcd_aspect_ratio)
-            self.palette_type = chdk_codes.PaletteType.coerce(_v_palette_type)
+            self.lcd_aspect_ratio = _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+            self.palette_type = _coerce_chdk_codes_palette_type(_v_palette_type)
             pos += 28
             if self.version_major != 2:
                 raise _runtime.SpecDecodeError("version_major", f"{self.version_major!r} must be 2")
@@ -177,8 +182,9 @@ class ChdkLvFrame(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("fb_type", "ofs_data", "buffer_width", "visible_width", "visible_height", "margin_left", "margin_top", "margin_right", "margin_bot")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 36
-        _parent: Any
-        _root: Any
+        _io: KaitaiStream | None = None
+        _parent: Any = None
+        _root: Any = None
         fb_type: chdk_codes.FramebufferType
         ofs_data: int
         buffer_width: int
@@ -231,12 +237,11 @@ class ChdkLvFrame(KaitaiStruct):
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame.LvFramebufferDesc:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
             obj = cls.__new__(cls)
-            obj._io = None
-            obj._parent = None
             obj._root = obj
-            data = buf if type(buf) is bytes else bytes(buf)
+            if type(buf) is not bytes:
+                buf = bytes(buf)
             try:
-                obj._parse(data, 0, len(data))
+                obj._parse(buf, 0, len(buf))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lv_framebuffer_desc")
                 raise
@@ -247,7 +252,7 @@ class ChdkLvFrame(KaitaiStruct):
             if end - pos < 36:
                 raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end - pos)
             (_v_fb_type, self.ofs_data, self.buffer_width, self.visible_width, self.visible_height, self.margin_left, self.margin_top, self.margin_right, self.margin_bot) = _S2.unpack_from(buf, pos)
-            self.fb_type = chdk_codes.FramebufferType.coerce(_v_fb_type)
+            self.fb_type = _coerce_chdk_codes_framebuffer_type(_v_fb_type)
             pos += 36
             if self.ofs_data < 0:
                 raise _runtime.SpecDecodeError("ofs_data", f"{self.ofs_data!r} must be >= 0")
@@ -309,12 +314,11 @@ class ChdkLvFrame(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_lv_frame")
             raise

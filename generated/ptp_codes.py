@@ -407,8 +407,9 @@ class PtpCodes(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ()
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
 
     def __init__(
         self,
@@ -433,12 +434,11 @@ class PtpCodes(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpCodes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_codes")
             raise

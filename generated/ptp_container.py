@@ -22,8 +22,9 @@ class PtpContainer(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("header", "payload")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     header: ptp_container_header.PtpContainerHeader
     payload: bytes
 
@@ -55,12 +56,11 @@ class PtpContainer(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpContainer:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_container")
             raise

@@ -27,8 +27,9 @@ class PtpDeviceInfo(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("standard_version", "vendor_extension_id", "vendor_extension_version", "vendor_extension_desc", "functional_mode", "operations_supported", "events_supported", "device_properties_supported", "capture_formats", "image_formats", "manufacturer", "model", "device_version", "serial_number")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     standard_version: int
     vendor_extension_id: int
     vendor_extension_version: int
@@ -96,12 +97,11 @@ class PtpDeviceInfo(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpDeviceInfo:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_device_info")
             raise

@@ -14,6 +14,9 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<IHHI")
 
+_coerce_ptp_codes_container_type = ptp_codes.ContainerType.coerce
+_coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
+
 
 class PtpEvent(KaitaiStruct):
     """An event container as read from the interrupt IN endpoint: the generic container header with
@@ -24,8 +27,9 @@ class PtpEvent(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("len_container", "container_type", "code", "transaction_id", "params")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     len_container: int
     container_type: ptp_codes.ContainerType
     code: ptp_codes.EventCode
@@ -66,12 +70,11 @@ class PtpEvent(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpEvent:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_event")
             raise
@@ -82,8 +85,8 @@ class PtpEvent(KaitaiStruct):
         if end - pos < 12:
             raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
         (self.len_container, _v_container_type, _v_code, self.transaction_id) = _S0.unpack_from(buf, pos)
-        self.container_type = ptp_codes.ContainerType.coerce(_v_container_type)
-        self.code = ptp_codes.EventCode.coerce(_v_code)
+        self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
+        self.code = _coerce_ptp_codes_event_code(_v_code)
         pos += 12
         if self.len_container < 12:
             raise _runtime.SpecDecodeError("len_container", f"{self.len_container!r} must be >= 12")

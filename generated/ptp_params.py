@@ -22,8 +22,9 @@ class PtpParams(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("params",)
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     params: list[int]
 
     def __init__(
@@ -52,12 +53,11 @@ class PtpParams(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpParams:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_params")
             raise

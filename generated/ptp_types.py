@@ -23,8 +23,9 @@ class PtpTypes(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ()
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
 
     class PtpString(KaitaiStruct):
         """A PTP string: a u1 count of UTF-16 code units **including** the terminating NUL, then the
@@ -36,8 +37,9 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_chars", "value")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
-        _parent: Any
-        _root: Any
+        _io: KaitaiStream | None = None
+        _parent: Any = None
+        _root: Any = None
         num_chars: int
         value: str
 
@@ -69,12 +71,11 @@ class PtpTypes(KaitaiStruct):
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpString:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
             obj = cls.__new__(cls)
-            obj._io = None
-            obj._parent = None
             obj._root = obj
-            data = buf if type(buf) is bytes else bytes(buf)
+            if type(buf) is not bytes:
+                buf = bytes(buf)
             try:
-                obj._parse(data, 0, len(data))
+                obj._parse(buf, 0, len(buf))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_string")
                 raise
@@ -91,8 +92,15 @@ class PtpTypes(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _r_value = _runtime.terminate(_r_value, b"\x00\x00", False)[0]
-            self.value = _runtime.decode(_r_value, "utf-16-le", "value")
+            _t_value = _r_value.find(b"\x00\x00")
+            while _t_value > 0 and _t_value % 2:
+                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+            if _t_value >= 0:
+                _r_value = _r_value[:_t_value]
+            try:
+                self.value = _r_value.decode("utf-16-le")
+            except UnicodeDecodeError as exc:
+                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             return pos
 
         def to_bytes(self) -> bytes:
@@ -134,8 +142,9 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_items", "items")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
-        _parent: Any
-        _root: Any
+        _io: KaitaiStream | None = None
+        _parent: Any = None
+        _root: Any = None
         num_items: int
         items: list[int]
 
@@ -167,12 +176,11 @@ class PtpTypes(KaitaiStruct):
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU1:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
             obj = cls.__new__(cls)
-            obj._io = None
-            obj._parent = None
             obj._root = obj
-            data = buf if type(buf) is bytes else bytes(buf)
+            if type(buf) is not bytes:
+                buf = bytes(buf)
             try:
-                obj._parse(data, 0, len(data))
+                obj._parse(buf, 0, len(buf))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u1")
                 raise
@@ -221,8 +229,9 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_items", "items")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
-        _parent: Any
-        _root: Any
+        _io: KaitaiStream | None = None
+        _parent: Any = None
+        _root: Any = None
         num_items: int
         items: list[int]
 
@@ -254,12 +263,11 @@ class PtpTypes(KaitaiStruct):
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU2:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
             obj = cls.__new__(cls)
-            obj._io = None
-            obj._parent = None
             obj._root = obj
-            data = buf if type(buf) is bytes else bytes(buf)
+            if type(buf) is not bytes:
+                buf = bytes(buf)
             try:
-                obj._parse(data, 0, len(data))
+                obj._parse(buf, 0, len(buf))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u2")
                 raise
@@ -308,8 +316,9 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_items", "items")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
-        _parent: Any
-        _root: Any
+        _io: KaitaiStream | None = None
+        _parent: Any = None
+        _root: Any = None
         num_items: int
         items: list[int]
 
@@ -341,12 +350,11 @@ class PtpTypes(KaitaiStruct):
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU4:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
             obj = cls.__new__(cls)
-            obj._io = None
-            obj._parent = None
             obj._root = obj
-            data = buf if type(buf) is bytes else bytes(buf)
+            if type(buf) is not bytes:
+                buf = bytes(buf)
             try:
-                obj._parse(data, 0, len(data))
+                obj._parse(buf, 0, len(buf))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u4")
                 raise
@@ -412,12 +420,11 @@ class PtpTypes(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_types")
             raise

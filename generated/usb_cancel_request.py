@@ -14,6 +14,8 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<HI")
 
+_coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
+
 
 class UsbCancelRequest(KaitaiStruct):
     """The host-to-device data stage of the still-image class request Cancel
@@ -24,8 +26,9 @@ class UsbCancelRequest(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("cancellation_code", "transaction_id")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = 6
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     cancellation_code: ptp_codes.EventCode
     transaction_id: int
 
@@ -57,12 +60,11 @@ class UsbCancelRequest(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbCancelRequest:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_cancel_request")
             raise
@@ -73,7 +75,7 @@ class UsbCancelRequest(KaitaiStruct):
         if end - pos < 6:
             raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end - pos)
         (_v_cancellation_code, self.transaction_id) = _S0.unpack_from(buf, pos)
-        self.cancellation_code = ptp_codes.EventCode.coerce(_v_cancellation_code)
+        self.cancellation_code = _coerce_ptp_codes_event_code(_v_cancellation_code)
         pos += 6
         return pos
 

@@ -15,6 +15,8 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<HH")
 
+_coerce_ptp_codes_response_code = ptp_codes.ResponseCode.coerce
+
 
 class UsbDeviceStatus(KaitaiStruct):
     """The device-to-host data stage of the still-image class request Get Device Status
@@ -26,8 +28,9 @@ class UsbDeviceStatus(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("len_status", "code", "params")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
-    _parent: Any
-    _root: Any
+    _io: KaitaiStream | None = None
+    _parent: Any = None
+    _root: Any = None
     len_status: int
     code: ptp_codes.ResponseCode
     params: list[int]
@@ -62,12 +65,11 @@ class UsbDeviceStatus(KaitaiStruct):
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbDeviceStatus:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
         obj = cls.__new__(cls)
-        obj._io = None
-        obj._parent = None
         obj._root = obj
-        data = buf if type(buf) is bytes else bytes(buf)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         try:
-            obj._parse(data, 0, len(data))
+            obj._parse(buf, 0, len(buf))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_device_status")
             raise
@@ -78,7 +80,7 @@ class UsbDeviceStatus(KaitaiStruct):
         if end - pos < 4:
             raise _runtime.short_read(((2, "len_status"), (4, "code"),), end - pos)
         (self.len_status, _v_code) = _S0.unpack_from(buf, pos)
-        self.code = ptp_codes.ResponseCode.coerce(_v_code)
+        self.code = _coerce_ptp_codes_response_code(_v_code)
         pos += 4
         if self.len_status < 4:
             raise _runtime.SpecDecodeError("len_status", f"{self.len_status!r} must be >= 4")
