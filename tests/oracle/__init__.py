@@ -1,0 +1,1 @@
+"""Differential tests of our generated parsers against the official Kaitai Struct compiler."""
