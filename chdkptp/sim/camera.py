@@ -182,7 +182,12 @@ class SimulatedCamera:
             self.responder.usb_reset()
 
     def replug(self) -> None:
-        """Plug the cable back in: the camera reappears at a new bus address."""
+        """Plug the cable back in: the camera reappears at a new bus address.
+
+        Like a real power cycle, the PTP session is gone and any script was stopped.
+        """
+        self.responder.power_cycle()
+        self.scripts.kill()
         if self.usb_bus is not None:
             self.usb_bus.replug(self)
         else:

@@ -377,6 +377,16 @@ class PtpResponder:
                 return b""
         raise Stall(f"class request 0x{request:02x} not supported")
 
+    def power_cycle(self) -> None:
+        """The camera was off: no session, no transaction, no TempData, no queued events."""
+        with self._lock:
+            self._abort()
+            self._events.clear()
+            self.session_id = None
+            self._last_tid = None
+            self._last_response_ms = None
+            self.temp_data = None
+
     def usb_reset(self) -> None:
         """USB port reset: abort the transaction, keep the session."""
         with self._lock:

@@ -116,6 +116,8 @@ def test_unplug_replug_through_backend() -> None:
         first = usb.core.find(backend=backend, idVendor=UsbVendorId.CANON)
         assert first is not None
         address = first.address
+        link = PtpLink(backend)
+        assert link.open_session().code == ResponseCode.OK
         cam.unplug()
         assert not cam.powered
         assert usb.core.find(backend=backend, idVendor=UsbVendorId.CANON) is None
@@ -124,7 +126,7 @@ def test_unplug_replug_through_backend() -> None:
         again = usb.core.find(backend=backend, idVendor=UsbVendorId.CANON)
         assert again is not None and again.address != address
         link = PtpLink(backend)
-        assert link.open_session().code == ResponseCode.OK
+        assert link.open_session().code == ResponseCode.OK  # the old session died with power
         assert link.chdk(ChdkCommand.VERSION).params == (2, 9)
 
 
