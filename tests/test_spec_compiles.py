@@ -14,14 +14,10 @@ The compiler checks need node and npm. Without them they are skipped, except und
 
 from __future__ import annotations
 
-import importlib
 import io
-import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,13 +25,13 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.oracle import ksc as oracle_ksc
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
 VECTORS = SPEC / "vectors"
-HARNESS = ROOT / "codegen" / "ksc"
-KSC_CACHE = ROOT / ".cache" / "ksc"
-KSC_VERSION = "0.11.0"
-TARGETS = ("python", "java", "go", "cpp_stl", "javascript")
+HARNESS = oracle_ksc.HARNESS
+TARGETS = oracle_ksc.TARGETS
 
 KSY_FILES = sorted(SPEC.glob("*.ksy"))
 VECTOR_FILES = sorted(VECTORS.glob("*.yaml"))
@@ -303,64 +299,27 @@ def test_fact_sheet_examples_are_vectors() -> None:
 # --------------------------------------------------------------------------- official compiler
 
 
-def node_tools() -> tuple[str, str] | None:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    return (node, npm) if node and npm else None
-
-
-def require_node() -> tuple[str, str]:
-    tools = node_tools()
-    if tools is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("node and npm are required under CI (the official Kaitai compiler)")
-        pytest.skip("node/npm not installed: the official Kaitai compiler cannot run")
-    return tools
-
-
-def installed_version() -> str | None:
-    package = KSC_CACHE / "node_modules" / "kaitai-struct-compiler" / "package.json"
-    if not package.is_file() or not (KSC_CACHE / "node_modules" / "js-yaml").is_dir():
-        return None
-    version = json.loads(package.read_text(encoding="utf-8")).get("version")
-    return str(version) if version is not None else None
+# Install, compile and import helpers are shared with tests/oracle/ and bench/parse.py.
+require_node = oracle_ksc.require_node
 
 
 @pytest.fixture(scope="session")
 def ksc_install() -> str:
     """Install the harness' npm packages into .cache/ksc once (npm ci from the lock file)."""
-    _node, npm = require_node()
-    if installed_version() != KSC_VERSION:
-        KSC_CACHE.mkdir(parents=True, exist_ok=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(HARNESS / name, KSC_CACHE / name)
-        result = subprocess.run(
-            [npm, "ci", "--prefix", str(KSC_CACHE), "--no-audit", "--no-fund"],
-            capture_output=True, text=True, timeout=300, check=False,
-        )
-        assert result.returncode == 0, f"npm ci failed:\n{result.stdout}\n{result.stderr}"
-    assert installed_version() == KSC_VERSION
-    return str(KSC_CACHE)
+    require_node()
+    try:
+        return oracle_ksc.ensure_installed()
+    except oracle_ksc.KscUnavailable as exc:
+        oracle_ksc.skip_or_fail(str(exc))
 
 
 @pytest.fixture(scope="session")
-def ksc_outputs(ksc_install: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Compile every spec for every target (one node process per target, in parallel)."""
-    node, _npm = require_node()
-    out = tmp_path_factory.mktemp("ksc")
-    env = {**os.environ, "KSC_NODE_MODULES": ksc_install}
-    procs = {
-        target: subprocess.Popen(
-            [node, str(HARNESS / "compile.js"), target, str(out / target),
-             *[str(p) for p in KSY_FILES]],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )
-        for target in TARGETS
-    }
-    results = {}
-    for target, proc in procs.items():
-        stdout, stderr = proc.communicate(timeout=300)
-        results[target] = (proc.returncode, stdout + stderr)
-    return {"dir": out, "results": results}
+def ksc_outputs(ksc_install: str) -> dict[str, Any]:
+    """Compile every spec for every target (one node process per target, in parallel; cached)."""
+    compiled = oracle_ksc.compile_targets(TARGETS)
+    dirs = {target: result.out for target, result in compiled.items()}
+    results = {target: (result.returncode, result.log) for target, result in compiled.items()}
+    return {"dirs": dirs, "results": results}
 
 
 @pytest.mark.oracle
@@ -368,16 +327,16 @@ def ksc_outputs(ksc_install: str, tmp_path_factory: pytest.TempPathFactory) -> d
 def test_ksc_compiles(ksc_outputs: dict[str, Any], target: str) -> None:
     code, log = ksc_outputs["results"][target]
     assert code == 0, f"ksc failed for {target}:\n{log}"
-    produced = [p for p in (ksc_outputs["dir"] / target).rglob("*") if p.is_file()]
+    produced = [p for p in ksc_outputs["dirs"][target].rglob("*") if p.is_file()]
     assert len(produced) >= len(KSY_FILES), [p.name for p in produced]
     if target == "python":
         for name in SPECS:
-            assert (ksc_outputs["dir"] / target / f"{name}.py").is_file(), name
+            assert (ksc_outputs["dirs"][target] / f"{name}.py").is_file(), name
 
 
 @pytest.mark.oracle
 def test_ksc_python_output_is_valid_python(ksc_outputs: dict[str, Any]) -> None:
-    for path in sorted((ksc_outputs["dir"] / "python").glob("*.py")):
+    for path in sorted(ksc_outputs["dirs"]["python"].glob("*.py")):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
 
@@ -396,24 +355,14 @@ def test_harness_reports_errors(ksc_install: str, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def ksc_python(ksc_outputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def ksc_python(ksc_outputs: dict[str, Any]) -> dict[str, Any]:
     """Import the official compiler's Python output (absolute imports: folder on sys.path)."""
-    folder = str(ksc_outputs["dir"] / "python")
     code, log = ksc_outputs["results"]["python"]
     assert code == 0, log
-    sys.path.insert(0, folder)
-    saved = {name: sys.modules.pop(name) for name in list(sys.modules) if name in SPECS}
-    try:
-        yield {name: importlib.import_module(name) for name in SPECS}
-    finally:
-        sys.path.remove(folder)
-        for name in SPECS:
-            sys.modules.pop(name, None)
-        sys.modules.update(saved)
+    return oracle_ksc.import_python(ksc_outputs["dirs"]["python"])
 
 
-def camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
+camel = oracle_ksc.camel
 
 
 def compare(where: str, expected: Any, actual: Any) -> None:

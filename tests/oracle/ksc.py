@@ -7,7 +7,8 @@ One implementation shared by ``tests/test_spec_compiles.py``, ``tests/oracle/`` 
 cached under ``.cache/ksc-out/<digest>/<target>``, keyed by the compiler version, the harness and
 the bytes of every ``spec/*.ksy``, so a second run (or a second test module) reuses them.
 
-Nothing here imports pytest at module level: ``require_node()`` is the only pytest-aware helper.
+Nothing here imports pytest at module level; ``skip_or_fail()`` and ``require_node()`` are
+the only pytest-aware helpers.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
@@ -48,15 +50,20 @@ def node_tools() -> tuple[str, str] | None:
     return (node, npm) if node and npm else None
 
 
-def require_node() -> tuple[str, str]:
-    """``node_tools()`` for tests: skip without node/npm, but fail under CI (``CI=true``)."""
+def skip_or_fail(reason: str) -> NoReturn:
+    """For tests: skip with ``reason``, but fail under CI (``CI=true``); never returns."""
     import pytest
 
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the official Kaitai compiler is required under CI: {reason}")
+    pytest.skip(f"the official Kaitai compiler is unavailable: {reason}")
+
+
+def require_node() -> tuple[str, str]:
+    """``node_tools()`` for tests: skip without node/npm, but fail under CI (``CI=true``)."""
     tools = node_tools()
     if tools is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("node and npm are required under CI (the official Kaitai compiler)")
-        pytest.skip("node/npm not installed: the official Kaitai compiler cannot run")
+        skip_or_fail("node/npm not installed")
     return tools
 
 
