@@ -18,9 +18,9 @@ import pytest
 import usb.control
 import usb.core
 import usb.util
+
 from chdkptp._generated.ptp_codes import ContainerType, EventCode, OperationCode, ResponseCode
 from chdkptp._generated.usb_codes import UsbClassRequest, UsbInterfaceClass, UsbVendorId
-
 from chdkptp.ptp.containers import (
     HEADER_SIZE,
     decode_header,
