@@ -70,7 +70,7 @@ SLEEP_TICK_MS = 10
 #: Default memory ceiling of one script host's Lua state.
 DEFAULT_MAX_MEMORY = 32 * 1024 * 1024
 #: Default instruction budget between two blocking calls of a script.
-DEFAULT_MAX_INSTRUCTIONS = 20_000_000
+DEFAULT_MAX_INSTRUCTIONS = 50_000_000
 #: At most this many script resumptions per pump (a script that wakes every tick for a long
 #: time catches up over several pumps instead of holding the responder).
 MAX_RESUMES_PER_PUMP = 5000
@@ -439,6 +439,7 @@ class ScriptHost:
             "rc_support": self._lua_rc_support,
             "rc_init": self._lua_rc_init,
             "rc_target": self._lua_rc_target,
+            "rc_pending": lambda: st.remote_capture.pending,
             "rc_timeout": self._lua_rc_timeout,
             "bit": _lua_bit,
             "listdir": self._lua_listdir,

@@ -389,8 +389,9 @@ class CameraState:
 
     @property
     def shooting(self) -> bool:
-        """True while a shot is in progress (CHDK ``get_shooting``)."""
-        return self.clock.now_ms() < self._busy_until
+        """True while a shot is in progress (CHDK ``get_shooting``), including while its
+        remote-capture data waits for the host."""
+        return self.clock.now_ms() < self._busy_until or self.remote_capture.pending
 
     @property
     def image_counter(self) -> int:

@@ -708,13 +708,42 @@ def test_remote_capture_functions(
     host.pump()
     clock.advance(2000)
     host.pump()
+    # the shot is not over until the host has the data
+    assert host.running and state.shooting
+    status, number = state.remote_capture.is_ready()
+    assert (status, number) == (int(F.JPG), 1)
+    while (chunk := state.remote_capture.get_data(int(F.JPG))) is not None and chunk[1]:
+        pass
+    assert not state.remote_capture.pending
+    clock.advance(10)
+    host.pump()
+    assert not host.running
     sup, ok, tgt = rets(drain(host))
     assert struct.unpack("<i", sup[1])[0] & int(F.JPG)
     assert ok == (MessageSubtype.BOOLEAN, i32(1))
     assert tgt == (MessageSubtype.INTEGER, i32(int(F.JPG)))
-    status, number = state.remote_capture.is_ready()
-    assert (status, number) == (int(F.JPG), 1)
     assert not card.to_local("A/DCIM/100CANON/IMG_0001.JPG").exists()
+
+
+def test_remote_capture_timeout_ends_the_shot(
+    host: ScriptHost, clock: SimClock, state: CameraState
+) -> None:
+    from chdkptp._generated.chdk_codes import CaptureFormatFlags as F
+
+    state.switch_mode(True)
+    clock.advance(500)
+    src = (
+        "init_usb_capture(1) set_usb_capture_timeout(3000) shoot() return get_usb_capture_target()"
+    )
+    host.execute(src.encode(), ALL)
+    host.pump()
+    clock.advance(2000)
+    host.pump()
+    assert host.running
+    clock.advance(2000)  # nobody downloaded: capture is cancelled, the shot completes
+    host.pump()
+    assert rets(drain(host)) == [(MessageSubtype.INTEGER, i32(0))]
+    assert state.remote_capture.is_ready() == (int(F.NOTSET), 0)
 
 
 # -- files ----------------------------------------------------------------------------------

@@ -136,6 +136,11 @@ function base.shoot()
   if ms > 0 then
     H.wait("sleep", ms)
   end
+  -- with remote capture the shot only completes once the host has fetched its data
+  -- (or the capture timed out)
+  while P.rc_pending() do
+    H.wait("sleep", 10)
+  end
 end
 
 function base.get_shooting()
