@@ -17,6 +17,13 @@ Limits.  The Lua state has a memory ceiling (``LuaMemoryError`` → the script f
 ``not enough memory``) and an instruction budget per run between two blocking calls: a script
 that computes longer fails with ``:<line>: instruction limit exceeded (runaway script)``.
 
+Card access.  ``os.*``, ``io.open``, ``loadfile`` / ``dofile`` and ``require`` work on the
+:class:`VirtualCard` with camera paths (``"A/..."``); path components match case-insensitively
+as on FAT, and paths that would leave the card fail like a missing file.  ``require`` searches
+``package.path`` on the card first, then the modules shipped in ``sim/lua/`` (``capmode``;
+``gen/x`` or ``gen.x`` maps to ``gen_x.lua``); files whose names start with ``_`` are the glue
+and cannot be required.  Files a script leaves open are flushed when it ends or is killed.
+
 Fidelity gaps: CHDK's Lua numbers are 32-bit integers, here they are doubles (``7/2`` is 3.5;
 values are truncated to int32 when sent as messages).
 """

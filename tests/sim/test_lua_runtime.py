@@ -320,6 +320,10 @@ def test_runaway_loop_is_stopped(host: ScriptHost) -> None:
     (msg,) = run(small, "local n = 0\nwhile true do n = n + 1 end")
     assert msg.type == MessageType.ERROR
     assert msg.data.startswith(b":2: instruction limit exceeded")
+    # the next script starts with a fresh budget
+    assert rets(run(small, "local s = 0 for i = 1, 1000 do s = s + i end return s")) == [
+        (MessageSubtype.INTEGER, i32(500500))
+    ]
 
 
 def test_pcall_cannot_swallow_the_instruction_limit(host: ScriptHost) -> None:
@@ -809,6 +813,23 @@ def test_unclosed_files_are_flushed_when_the_script_ends(
 ) -> None:
     run(host, "local f = io.open('A/LOG.TXT', 'w') f:write('kept')")
     assert card.to_local("A/LOG.TXT").read_bytes() == b"kept"
+
+
+def test_card_module_wins_over_the_builtin_one(host: ScriptHost, card: VirtualCard) -> None:
+    lualib = card.root / "CHDK" / "LUALIB"
+    lualib.mkdir(parents=True)
+    (lualib / "CAPMODE.LUA").write_bytes(b"return {origin = 'card'}")
+    assert rets(run(host, "return require('capmode').origin")) == [(MessageSubtype.STRING, b"card")]
+    ok, err = run(host, "return pcall(require, '_glue')")
+    assert ok.data == i32(0)  # glue files are not modules
+    assert b"module '_glue' not found" in err.data
+
+
+def test_kill_flushes_open_files(host: ScriptHost, card: VirtualCard) -> None:
+    host.execute(b"local f = io.open('A/K.TXT', 'w') f:write('partial') sleep(100000)", ALL)
+    host.pump()
+    host.kill()
+    assert card.to_local("A/K.TXT").read_bytes() == b"partial"
 
 
 def test_require_loadfile_dofile(host: ScriptHost, card: VirtualCard) -> None:

@@ -24,6 +24,9 @@ local function int(v, n, fname, default)
     error("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got "
       .. type(v) .. ")", 3)
   end
+  if x ~= x or x == math.huge or x == -math.huge then
+    return 0 -- CHDK numbers are ints: there is no NaN or infinity to pass on
+  end
   if x >= 0 then
     return floor(x)
   end
