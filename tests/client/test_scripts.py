@@ -1,0 +1,258 @@
+"""End-to-end CHDK script tests: client → pyusb → simulated backend → simulated camera Lua."""
+
+from __future__ import annotations
+
+import pytest
+
+from chdkptp._generated.chdk_codes import ChdkCommand, ExecFlags, MessageType
+from chdkptp._generated.ptp_codes import OperationCode
+from chdkptp.camera import Camera
+from chdkptp.errors import (
+    ChdkError,
+    ChdkTimeoutError,
+    ScriptError,
+    ScriptRunningError,
+    UnsupportedProtocolError,
+)
+from chdkptp.sim import SimulatedCamera, StaleMessage
+
+
+def exec_flags_sent(sim: SimulatedCamera) -> list[int]:
+    return [
+        params[1]
+        for op, params in sim.operations_log
+        if op == OperationCode.CHDK and params and params[0] == ChdkCommand.EXECUTE_SCRIPT
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("return nil", None),
+        ("return true", True),
+        ("return false", False),
+        ("return 42", 42),
+        ("return -7", -7),
+        ("return 'hello'", "hello"),
+        ("return ''", ""),
+        ("return 'tab\\tnew\\nline \"q\" \\\\'", 'tab\tnew\nline "q" \\'),
+        ("return {}", {}),
+        ("return {1, 2, 3}", [1, 2, 3]),
+        ("return {a = 1, b = 'x'}", {"a": 1, "b": "x"}),
+        ("return {1, {2, {3, {k = {true, false}}}}, s = 'v'}",
+         {1: 1, 2: [2, [3, {"k": [True, False]}]], "s": "v"}),
+        ("return {[5] = 'five', ['end'] = 2}", {5: "five", "end": 2}),
+    ],
+)
+def test_run_lua_returns_each_type(cam: Camera, code: str, expected: object) -> None:
+    assert cam.run_lua(code) == expected
+
+
+def test_run_lua_no_value_is_none(cam: Camera) -> None:
+    assert cam.run_lua("local x = 1") is None
+
+
+def test_run_lua_multiple_values_are_a_tuple(cam: Camera) -> None:
+    assert cam.run_lua("return 1, 'two', {3}, nil, false") == (1, "two", [3], None, False)
+
+
+def test_unsupported_type_is_reported(cam: Camera) -> None:
+    value = cam.run_lua("return print")
+    assert getattr(value, "type_name", None) == "function"
+
+
+def test_default_flags_nokill_and_flush(cam: Camera, sim: SimulatedCamera) -> None:
+    cam.run_lua("return 1")
+    flags = exec_flags_sent(sim)[-1]
+    assert flags == ExecFlags.NOKILL | ExecFlags.FLUSH_CAM_MSGS | ExecFlags.FLUSH_HOST_MSGS
+    cam.run_lua("return 1", kill_running=True, flush=False)
+    assert exec_flags_sent(sim)[-1] == 0
+
+
+def test_compile_error_has_user_line(cam: Camera) -> None:
+    with pytest.raises(ScriptError) as info:
+        cam.run_lua("local a = 1\nlocal b = 2\nreturn = 3\n")
+    err = info.value
+    assert err.kind == "compile"
+    assert err.line == 3
+    assert err.script_id is not None
+    assert "line 3" in str(err)
+
+
+def test_runtime_error_has_user_line(cam: Camera) -> None:
+    with pytest.raises(ScriptError) as info:
+        cam.run_lua("local t = nil\n\nreturn t.x\n")
+    err = info.value
+    assert err.kind == "runtime"
+    assert err.line == 3
+    assert "index" in err.text
+
+
+def test_runtime_error_without_serializer(cam: Camera) -> None:
+    script = cam.execute_script("x = 1\nerror('boom')", serialize=False)
+    with pytest.raises(ScriptError) as info:
+        script.wait(5)
+    assert info.value.line == 2
+    assert "boom" in info.value.text
+
+
+def test_error_after_user_messages_still_raises(cam: Camera) -> None:
+    seen: list[object] = []
+    with pytest.raises(ScriptError):
+        cam.run_lua("write_usb_msg('a')\nwrite_usb_msg(2)\nerror('late')",
+                    on_message=lambda m: seen.append(m.value))
+    assert seen == ["a", 2]
+
+
+def test_script_running_without_kill_raises(cam: Camera) -> None:
+    first = cam.execute_script("sleep(300) return 'first'")
+    with pytest.raises(ScriptRunningError):
+        cam.execute_script("return 2")
+    assert first.wait(5) == "first"
+
+
+def test_script_running_with_kill_replaces_it(cam: Camera) -> None:
+    first = cam.execute_script("sleep(5000) return 'first'")
+    second = cam.execute_script("return 'second'", kill_running=True)
+    assert second.id != first.id
+    assert second.wait(5) == "second"
+    assert not cam.script_status().running
+
+
+def test_kill_script(cam: Camera) -> None:
+    script = cam.execute_script("while true do sleep(10) end")
+    assert cam.script_status().running
+    script.kill()
+    assert not cam.script_status().running
+
+
+def test_wait_timeout(cam: Camera) -> None:
+    script = cam.execute_script("sleep(2000)")
+    with pytest.raises(ChdkTimeoutError):
+        script.wait(0.05)
+    script.kill()
+
+
+def test_messages_both_ways(cam: Camera) -> None:
+    code = """
+    while true do
+      local m = read_usb_msg(2000)
+      if m == nil or m == 'quit' then break end
+      write_usb_msg('echo:' .. m)
+    end
+    return 'bye'
+    """
+    script = cam.execute_script(code)
+    script.send("hello")
+    assert script.recv(timeout=2) == "echo:hello"
+    script.send(b"raw\x00bytes")
+    assert script.recv(timeout=2) == "echo:raw\x00bytes"
+    script.send({"k": [1, 2]})  # sent as its Lua literal
+    assert script.recv(timeout=2) == 'echo:{["k"]={1,2}}'
+    cam.write_script_msg("quit", script_id=script.id)
+    assert script.wait(5) == "bye"
+
+
+def test_user_messages_collected_and_iterated(cam: Camera) -> None:
+    script = cam.execute_script("for i = 1, 3 do write_usb_msg({n = i}) end return 'done'")
+    assert script.wait(5) == "done"
+    assert [m.value for m in script.messages()] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    script2 = cam.execute_script("write_usb_msg('a') sleep(20) write_usb_msg('b')")
+    assert [m.value for m in script2] == ["a", "b"]
+
+
+def test_read_script_msg(cam: Camera) -> None:
+    assert cam.read_script_msg() is None
+    script = cam.execute_script("write_usb_msg(7) sleep(20) return 8", serialize=False)
+    msg = cam.read_script_msg(timeout=2)
+    assert msg is not None
+    assert (msg.type, msg.value, msg.script_id) == (MessageType.USER, 7, script.id)
+    ret = cam.read_script_msg(timeout=2)
+    assert ret is not None and (ret.type, ret.value) == (MessageType.RET, 8)
+    assert cam.read_script_msg(timeout=0.01) is None
+
+
+def test_write_without_running_script(cam: Camera) -> None:
+    with pytest.raises(ChdkError) as info:
+        cam.write_script_msg("hello")
+    assert info.value.status == "not_running"
+
+
+def test_write_to_wrong_script_id(cam: Camera) -> None:
+    script = cam.execute_script("sleep(500)")
+    with pytest.raises(ChdkError) as info:
+        cam.write_script_msg("hello", script_id=script.id + 100)
+    assert info.value.status == "bad_id"
+    script.kill()
+
+
+def test_queue_full(cam: Camera) -> None:
+    script = cam.execute_script("sleep(3000)")
+    with pytest.raises(ChdkError) as info:
+        for i in range(40):
+            script.send(f"m{i}")
+    assert info.value.status == "queue_full"
+    script.kill()
+
+
+def test_empty_message_refused(cam: Camera) -> None:
+    with pytest.raises(ValueError):
+        cam.write_script_msg("")
+
+
+def test_stale_messages_are_dropped(cam: Camera, sim: SimulatedCamera,
+                                    caplog: pytest.LogCaptureFixture) -> None:
+    script = cam.execute_script("sleep(30) return 'mine'", serialize=False)
+    sim.faults.stale_messages.append(
+        StaleMessage(script_id=script.id + 50, type=MessageType.RET, subtype=4, data=b"old")
+    )
+    assert script.wait(5) == "mine"
+    assert any("stale" in r.getMessage() for r in caplog.records)
+
+
+def test_script_status(cam: Camera) -> None:
+    status = cam.script_status()
+    assert not status.running and not status.has_messages
+    script = cam.execute_script("write_usb_msg(1) sleep(300)")
+    status = cam.script_status()
+    assert status.running
+    script.kill()
+
+
+def test_short_script_returns_quickly(cam: Camera, sim: SimulatedCamera) -> None:
+    """A script that ends at once costs only a handful of transactions (adaptive polling)."""
+    before = len(sim.operations_log)
+    assert cam.run_lua("return 1") == 1
+    assert len(sim.operations_log) - before <= 6
+
+
+@pytest.mark.simcam(chdk_version=(2, 5))
+def test_old_protocol_checks_status_instead_of_flags(cam: Camera, sim: SimulatedCamera) -> None:
+    assert cam.chdk_version == (2, 5)
+    assert cam.run_lua("return 5") == 5
+    assert exec_flags_sent(sim)[-1] == 0
+    running = cam.execute_script("sleep(300)")
+    with pytest.raises(ScriptRunningError):
+        cam.execute_script("return 1")
+    with pytest.raises(UnsupportedProtocolError):
+        running.kill()
+    running.wait(5)
+
+
+@pytest.mark.simcam(chdk_version=None)
+def test_camera_without_chdk(cam: Camera) -> None:
+    assert cam.chdk_version is None
+    with pytest.raises(UnsupportedProtocolError):
+        cam.run_lua("return 1")
+
+
+@pytest.mark.simcam(chdk_version=(2, 2))
+def test_old_camera_gates_live_view_era_features(cam: Camera) -> None:
+    with pytest.raises(UnsupportedProtocolError):
+        cam.chdk(ChdkCommand.REMOTE_CAPTURE_IS_READY)
+    assert cam.run_lua("return 3") == 3
+
+
+def test_code_must_be_str(cam: Camera) -> None:
+    with pytest.raises(TypeError):
+        cam.run_lua(b"return 1")  # type: ignore[arg-type]
