@@ -372,15 +372,21 @@ class _Builder:
         """``enum::member`` → ``EnumClass.MEMBER`` (checks that both exist)."""
         use = self.find_enum(parts[:-1], path, td)
         member = parts[-1]
-        enum_def = self.enum_def(use)
+        enum_def = self.enum_def(use, td)
         if enum_def is not None and not any(m.id == member for m in enum_def.members):
             raise self.err(path, f"enum {'::'.join(parts[:-1])} has no member {member!r}")
         prefix = "" if use.module == self.module else f"{use.module}."
         return f"{prefix}{use.py_name}.{member.upper()}"
 
-    def enum_def(self, use: EnumUse) -> EnumDef | None:
+    def enum_def(self, use: EnumUse, td: TypeDef) -> EnumDef | None:
         if use.module == self.module:
-            return None  # validated by find_enum through the local tree
+            scope: TypeDef | None = td
+            while scope is not None:
+                for e in scope.enums:
+                    if e.py_name == use.py_name:
+                        return e
+                scope = scope.parent
+            return None
         spec = self.foreign_specs[use.module]
         for enum_def in spec.root.enums:
             if enum_def.py_name == use.py_name:

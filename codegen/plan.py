@@ -53,6 +53,7 @@ class ClassPlan:
     enum_aliases: list[str]
     needs_buf: bool
     fixed_size: int | None
+    derived: list[str] = field(default_factory=list)
     structs: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -117,6 +118,7 @@ class _Planner:
         self.counter = 0
         self.current: TypeDef | None = None
         self.coercers: dict[str, str] = {}
+        self.derived: list[str] = []
 
     def err(self, path: str, problem: str) -> SpecError:
         return SpecError(self.spec.file, path, problem)
@@ -219,6 +221,7 @@ class _Planner:
     def plan_type(self, td: TypeDef) -> ClassPlan:
         nested = [self.plan_type(t) for t in td.types]
         self.current = td
+        self.derived = []
         annotations = [(a.id, self.field_type(a)) for a in td.seq]
         for a in td.instances:
             annotations.append((f"_m_{a.id}", self.field_type(a)))
@@ -238,6 +241,7 @@ class _Planner:
             needs_buf=has_pos,
             fixed_size=self.fixed_size(td),
         )  # fmt: skip
+        plan.derived = list(self.derived)
         return plan
 
     def fixed_size(self, td: TypeDef) -> int | None:
@@ -451,8 +455,8 @@ class _Planner:
             k = len(a.contents)
             return [
                 f"if buf[pos : pos + {k}] != {q(a.contents)}:",
-                f'    raise _runtime.SpecDecodeError({q(a.id)}, f"expected {q(a.contents)}, got '
-                f'{{buf[pos : pos + {k}]!r}}")',
+                f'    raise _runtime.SpecDecodeError({q(a.id)}, f"expected {a.contents.hex()}, '
+                f'got {{buf[pos : pos + {k}].hex()}}")',
                 f"{target} = {q(a.contents)}",
                 f"pos += {k}",
             ]
@@ -682,7 +686,7 @@ class _Planner:
             cond = self.py(a.cond, a, False, "if", negate=True)
             read += [f"if {cond}:", "    return None"]
         pos_code = self.py(a.pos, a, False, "pos")
-        read += [
+        inner = [
             "start = self._io_start",
             "end = self._io_end",
             f"pos = start + {pos_code}",
@@ -691,7 +695,7 @@ class _Planner:
             f'f"{a.id} at {{pos - start}} is outside the {{end - start}} bytes of data")',
         ]
         local = f"_v_{a.id}"
-        inner = self.read_attr_no_cond(a, local, td)
+        inner += self.read_attr_no_cond(a, local, td)
         read += ["try:", *["    " + x for x in inner]]
         read += [
             "except _runtime.SpecDecodeError as exc:",
@@ -748,6 +752,8 @@ class _Planner:
                 f"{v} = self.{a.id}",
                 f"if {v} is not None:",
                 f"    _at = start + {pos_code}",
+                "    if _at < start or _at - len(out) > _runtime.MAX_GAP:",
+                f'        raise ValueError(f"{a.path}: position {{_at - start}} is out of range")',
                 "    if len(out) < _at:",
                 "        out += bytes(_at - len(out))",
                 "    _part = bytearray()",
@@ -797,6 +803,7 @@ class _Planner:
         if len(path) > 1 and (head.kind != "user" or head.repeat or head.cond is not None):
             return
         out.append(f"self.{'.'.join(path)} = {ex.strip_parens(value)}")
+        self.derived.append(".".join(path))
 
     def write_run(self, run: list[Attr]) -> list[str]:
         endian = run[0].endian

@@ -30,6 +30,7 @@ else:
     from kaitaistruct import KaitaiStream, KaitaiStruct
 
 __all__ = [
+    "MAX_GAP",
     "KaitaiStream",
     "KaitaiStruct",
     "SpecDecodeError",
@@ -45,6 +46,9 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+
+#: Largest zero-filled gap ``to_bytes`` inserts before a ``pos`` instance (64 MiB).
+MAX_GAP = 1 << 26
 
 
 class SpecDecodeError(ValueError):

@@ -36,6 +36,7 @@ class ChdkLvFrame(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("header",)
     _instance_fields: tuple[str, ...] = ("vp_desc", "bm_desc", "bmo_desc", "palette")
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -56,6 +57,7 @@ class ChdkLvFrame(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("version_major", "version_minor", "lcd_aspect_ratio", "palette_type", "ofs_palette", "ofs_vp_desc", "ofs_bm_desc", "ofs_bmo_desc")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
+        _derived_fields: tuple[str, ...] = ()
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -182,6 +184,7 @@ class ChdkLvFrame(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("fb_type", "ofs_data", "buffer_width", "visible_width", "visible_height", "margin_left", "margin_top", "margin_right", "margin_bot")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 36
+        _derived_fields: tuple[str, ...] = ()
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -356,6 +359,8 @@ class ChdkLvFrame(KaitaiStruct):
         _w_vp_desc = self.vp_desc
         if _w_vp_desc is not None:
             _at = start + self.header.ofs_vp_desc
+            if _at < start or _at - len(out) > _runtime.MAX_GAP:
+                raise ValueError(f"instances.vp_desc: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -364,6 +369,8 @@ class ChdkLvFrame(KaitaiStruct):
         _w_bm_desc = self.bm_desc
         if _w_bm_desc is not None:
             _at = start + self.header.ofs_bm_desc
+            if _at < start or _at - len(out) > _runtime.MAX_GAP:
+                raise ValueError(f"instances.bm_desc: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -372,6 +379,8 @@ class ChdkLvFrame(KaitaiStruct):
         _w_bmo_desc = self.bmo_desc
         if _w_bmo_desc is not None:
             _at = start + _runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc")
+            if _at < start or _at - len(out) > _runtime.MAX_GAP:
+                raise ValueError(f"instances.bmo_desc: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -380,6 +389,8 @@ class ChdkLvFrame(KaitaiStruct):
         _w_palette = self.palette
         if _w_palette is not None:
             _at = start + self.header.ofs_palette
+            if _at < start or _at - len(out) > _runtime.MAX_GAP:
+                raise ValueError(f"instances.palette: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -405,12 +416,12 @@ class ChdkLvFrame(KaitaiStruct):
             return None
         if self.header.ofs_vp_desc == 0:
             return None
-        start = self._io_start
-        end = self._io_end
-        pos = start + self.header.ofs_vp_desc
-        if pos < start or pos > end:
-            raise _runtime.SpecDecodeError("header.ofs_vp_desc", f"vp_desc at {pos - start} is outside the {end - start} bytes of data")
         try:
+            start = self._io_start
+            end = self._io_end
+            pos = start + self.header.ofs_vp_desc
+            if pos < start or pos > end:
+                raise _runtime.SpecDecodeError("header.ofs_vp_desc", f"vp_desc at {pos - start} is outside the {end - start} bytes of data")
             _o_vp_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
             _o_vp_desc._parent = self
             _o_vp_desc._root = self._root
@@ -438,12 +449,12 @@ class ChdkLvFrame(KaitaiStruct):
             return None
         if self.header.ofs_bm_desc == 0:
             return None
-        start = self._io_start
-        end = self._io_end
-        pos = start + self.header.ofs_bm_desc
-        if pos < start or pos > end:
-            raise _runtime.SpecDecodeError("header.ofs_bm_desc", f"bm_desc at {pos - start} is outside the {end - start} bytes of data")
         try:
+            start = self._io_start
+            end = self._io_end
+            pos = start + self.header.ofs_bm_desc
+            if pos < start or pos > end:
+                raise _runtime.SpecDecodeError("header.ofs_bm_desc", f"bm_desc at {pos - start} is outside the {end - start} bytes of data")
             _o_bm_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
             _o_bm_desc._parent = self
             _o_bm_desc._root = self._root
@@ -471,12 +482,12 @@ class ChdkLvFrame(KaitaiStruct):
             return None
         if not ((self.header.version_minor >= 2) and (_runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc") != 0)):
             return None
-        start = self._io_start
-        end = self._io_end
-        pos = start + _runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc")
-        if pos < start or pos > end:
-            raise _runtime.SpecDecodeError("header.ofs_bmo_desc", f"bmo_desc at {pos - start} is outside the {end - start} bytes of data")
         try:
+            start = self._io_start
+            end = self._io_end
+            pos = start + _runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc")
+            if pos < start or pos > end:
+                raise _runtime.SpecDecodeError("header.ofs_bmo_desc", f"bmo_desc at {pos - start} is outside the {end - start} bytes of data")
             _o_bmo_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
             _o_bmo_desc._parent = self
             _o_bmo_desc._root = self._root
@@ -506,12 +517,12 @@ class ChdkLvFrame(KaitaiStruct):
             return None
         if not ((self.header.ofs_palette != 0) and (self.header.palette_type != chdk_codes.PaletteType.NONE)):
             return None
-        start = self._io_start
-        end = self._io_end
-        pos = start + self.header.ofs_palette
-        if pos < start or pos > end:
-            raise _runtime.SpecDecodeError("header.ofs_palette", f"palette at {pos - start} is outside the {end - start} bytes of data")
         try:
+            start = self._io_start
+            end = self._io_end
+            pos = start + self.header.ofs_palette
+            if pos < start or pos > end:
+                raise _runtime.SpecDecodeError("header.ofs_palette", f"palette at {pos - start} is outside the {end - start} bytes of data")
             _n_palette = 0x400 if ((self.header.palette_type == chdk_codes.PaletteType.TYPE_3) or (self.header.palette_type == chdk_codes.PaletteType.TYPE_5)) else 64
             if _n_palette < 0 or _n_palette > end - pos:
                 raise _runtime.SpecDecodeError("palette", f"palette needs {_n_palette} bytes, {end - pos} left")

@@ -26,6 +26,7 @@ class ChdkUploadFile(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("len_name", "name", "contents")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ("len_name",)
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

@@ -22,6 +22,7 @@ class PtpContainer(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("header", "payload")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ("header.len_container",)
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

@@ -26,6 +26,7 @@ class PtpContainerHeader(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("len_container", "container_type", "code", "transaction_id")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = 12
+    _derived_fields: tuple[str, ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

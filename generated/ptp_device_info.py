@@ -27,6 +27,7 @@ class PtpDeviceInfo(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("standard_version", "vendor_extension_id", "vendor_extension_version", "vendor_extension_desc", "functional_mode", "operations_supported", "events_supported", "device_properties_supported", "capture_formats", "image_formats", "manufacturer", "model", "device_version", "serial_number")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

@@ -27,6 +27,7 @@ class PtpEvent(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("len_container", "container_type", "code", "transaction_id", "params")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ("len_container",)
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

@@ -23,6 +23,7 @@ class PtpTypes(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ()
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -37,6 +38,7 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_chars", "value")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
+        _derived_fields: tuple[str, ...] = ("num_chars",)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -142,6 +144,7 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_items", "items")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
+        _derived_fields: tuple[str, ...] = ("num_items",)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -229,6 +232,7 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_items", "items")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
+        _derived_fields: tuple[str, ...] = ("num_items",)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -316,6 +320,7 @@ class PtpTypes(KaitaiStruct):
         _seq_fields: tuple[str, ...] = ("num_items", "items")
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
+        _derived_fields: tuple[str, ...] = ("num_items",)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None

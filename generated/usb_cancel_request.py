@@ -26,6 +26,7 @@ class UsbCancelRequest(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("cancellation_code", "transaction_id")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = 6
+    _derived_fields: tuple[str, ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

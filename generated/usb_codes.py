@@ -364,6 +364,7 @@ class UsbCodes(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ()
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None

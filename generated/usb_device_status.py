@@ -28,6 +28,7 @@ class UsbDeviceStatus(KaitaiStruct):
     _seq_fields: tuple[str, ...] = ("len_status", "code", "params")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
+    _derived_fields: tuple[str, ...] = ("len_status",)
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
