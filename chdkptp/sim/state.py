@@ -128,6 +128,10 @@ KEY_NAMES = frozenset(
     }
 )
 
+#: Time from a half press to focus and exposure being locked (get_shooting() turns true).
+HALF_PRESS_MS = 300
+_HALF_KEYS = frozenset({"shoot_half", "shoot_full"})
+
 #: Simulated sensor / image sizes (kept small: the encoders are pure Python).
 JPEG_SIZE = (320, 240)
 RAW_SIZE = (160, 120)
@@ -205,6 +209,7 @@ class CameraState:
         self._temps = [31.0, 33.0, 29.0]
         # keys, shooting
         self.pressed: set[str] = set()
+        self._half_since: int | None = None
         self._busy_until = -1
         self.shots: list[ShotInfo] = []
         self.props: dict[int, int] = {
@@ -370,28 +375,42 @@ class CameraState:
     # -- keys ------------------------------------------------------------------------------
 
     def press(self, key: str) -> None:
-        """Hold ``key`` down (ValueError for a name CHDK does not know)."""
+        """Hold ``key`` down (ValueError for a name CHDK does not know).
+
+        Holding ``shoot_half`` (or ``shoot_full``, which includes it) in record mode starts
+        focus and metering: :attr:`shooting` turns True :data:`HALF_PRESS_MS` later, as
+        scripts expect when they wait for ``get_shooting()`` after a half press.
+        """
         if key not in KEY_NAMES:
             raise ValueError(f"unknown key {key!r}")
         self.pressed.add(key)
+        if key in _HALF_KEYS and self._half_since is None:
+            self._half_since = self.clock.now_ms()
 
     def release(self, key: str) -> None:
         """Let ``key`` go (ValueError for a name CHDK does not know)."""
         if key not in KEY_NAMES:
             raise ValueError(f"unknown key {key!r}")
         self.pressed.discard(key)
+        if not self.pressed & _HALF_KEYS:
+            self._half_since = None
 
     def release_all(self) -> None:
         """Release every key (CHDK does this when a script ends)."""
         self.pressed.clear()
+        self._half_since = None
 
     # -- shooting --------------------------------------------------------------------------
 
     @property
     def shooting(self) -> bool:
-        """True while a shot is in progress (CHDK ``get_shooting``), including while its
-        remote-capture data waits for the host."""
-        return self.clock.now_ms() < self._busy_until or self.remote_capture.pending
+        """CHDK ``get_shooting``: True while a shot is in progress (including while its
+        remote-capture data waits for the host) and while a half press holds focus."""
+        now = self.clock.now_ms()
+        if now < self._busy_until or self.remote_capture.pending:
+            return True
+        half = self._half_since
+        return half is not None and now >= half + HALF_PRESS_MS and self.mode == "record"
 
     @property
     def image_counter(self) -> int:

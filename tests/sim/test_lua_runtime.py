@@ -689,6 +689,30 @@ def test_keys_are_released_when_the_script_ends(host: ScriptHost, state: CameraS
     assert state.pressed == set()
 
 
+def test_half_press_full_press_pattern(
+    host: ScriptHost, clock: SimClock, state: CameraState, card: VirtualCard
+) -> None:
+    """The usual CHDK shooting idiom built from key presses."""
+    state.switch_mode(True)
+    clock.advance(500)
+    src = """
+    press('shoot_half')
+    repeat sleep(10) until get_shooting()
+    press('shoot_full')
+    sleep(50)
+    release('shoot_full')
+    release('shoot_half')
+    repeat sleep(10) until not get_shooting()
+    return get_exp_count()
+    """
+    host.execute(src.encode(), ALL)
+    for _ in range(40):
+        clock.advance(50)
+        host.pump()
+    assert rets(drain(host)) == [(MessageSubtype.INTEGER, i32(1))]
+    assert card.to_local("A/DCIM/100CANON/IMG_0001.JPG").exists()
+
+
 def test_print_goes_to_the_console(host: ScriptHost) -> None:
     run(host, "print('hello', 1, nil, true)")
     assert host.console == ["hello 1 nil true"]

@@ -233,6 +233,23 @@ def test_keys(state: CameraState) -> None:
         state.press("nonsense")
 
 
+def test_half_press_locks_focus_then_reports_shooting(state: CameraState, clock: SimClock) -> None:
+    from chdkptp.sim.state import HALF_PRESS_MS
+
+    state.press("shoot_half")  # in play mode nothing happens
+    clock.advance(HALF_PRESS_MS)
+    assert not state.shooting
+    state.release("shoot_half")
+    to_record(state, clock)
+    state.press("shoot_half")
+    clock.advance(HALF_PRESS_MS - 1)
+    assert not state.shooting
+    clock.advance(1)
+    assert state.shooting
+    state.release("shoot_half")
+    assert not state.shooting
+
+
 def test_power_and_temperatures(state: CameraState, clock: SimClock) -> None:
     v0 = state.vbatt_mv()
     assert 3300 < v0 <= 4100
