@@ -49,7 +49,9 @@ from chdkptp._generated.chdk_upload_file import ChdkUploadFile
 from chdkptp._generated.ptp_codes import ContainerType, EventCode, OperationCode, ResponseCode
 from chdkptp._generated.ptp_device_info import PtpDeviceInfo
 from chdkptp._generated.ptp_types import PtpArrayU2, PtpArrayU4, PtpString
+from chdkptp._generated.usb_cancel_request import UsbCancelRequest
 from chdkptp._generated.usb_codes import UsbClassRequest, UsbRequestType
+from chdkptp._generated.usb_device_status import UsbDeviceStatus
 from chdkptp.errors import RemoteProtocolError
 from chdkptp.ptp import containers
 from chdkptp.sim.usb import Stall
@@ -79,7 +81,6 @@ _COMMAND = ContainerType.COMMAND
 _CHDK = int(OperationCode.CHDK)
 _STORAGE_ENUMERATION = frozenset(int(op) for op in OperationCode if op.storage_enumeration)
 _U32 = 0xFFFFFFFF
-_STATUS = struct.Struct("<HH")
 
 # --- simulated data --------------------------------------------------------------------------
 # These values are what the simulated PowerShot reports; they are data of the simulation, not
@@ -164,7 +165,7 @@ class _Reply:
 class _Txn:
     """The transaction in progress."""
 
-    __slots__ = ("code", "data_out", "expects_out", "params", "pending", "tid")
+    __slots__ = ("code", "expects_out", "params", "pending", "tid")
 
     def __init__(self, code: int, tid: int, params: tuple[int, ...]) -> None:
         self.code = code
@@ -172,7 +173,6 @@ class _Txn:
         self.params = params
         self.expects_out = False
         self.pending: int | None = None  # response code decided before the data phase
-        self.data_out: bytearray | None = None
 
 
 def _version(text: str | int | None) -> tuple[int, int]:
@@ -230,7 +230,8 @@ class PtpResponder:
         self.operations_log: list[tuple[int, tuple[int, ...]]] = []
         self._lock = threading.RLock()
         self._ready: Callable[[], None] | None = None
-        self._rx = bytearray()
+        self._rx: list[bytes] = []  # OUT transfers of the container being assembled
+        self._rx_len = 0
         self._rx_header: containers.Header | None = None
         self._discarding = False
         self._txn: _Txn | None = None
@@ -361,17 +362,23 @@ class PtpResponder:
                 and bm_request_type == UsbRequestType.CLASS_INTERFACE_IN
             ):
                 code = ResponseCode.DEVICE_BUSY if self._busy else ResponseCode.OK
-                return _STATUS.pack(_STATUS.size, code)[:length]
+                status: bytes = UsbDeviceStatus(code=code).to_bytes()
+                return status[:length]
             if bm_request_type != UsbRequestType.CLASS_INTERFACE_OUT:
                 raise Stall(f"class request 0x{request:02x} not supported")
             if request == UsbClassRequest.CANCEL:
-                tid = int.from_bytes(data[2:6], "little") if len(data) >= 6 else None
-                log.debug("cancel request for transaction %s", tid)
+                try:
+                    cancel = UsbCancelRequest.from_bytes(data)
+                except SpecDecodeError as exc:
+                    raise Stall(f"malformed cancel request: {exc}") from exc
+                log.debug("cancel request for transaction %d", cancel.transaction_id)
                 self._abort()
+                self._discarding = True  # the rest of a cancelled data phase may still come
                 return b""
             if request == UsbClassRequest.DEVICE_RESET:
                 log.debug("device reset: transaction aborted, session closed")
                 self._abort()
+                self._discarding = True
                 self.session_id = None
                 self._last_tid = None
                 return b""
@@ -409,6 +416,7 @@ class PtpResponder:
     def _abort(self) -> None:
         self._txn = None
         self._rx.clear()
+        self._rx_len = 0
         self._rx_header = None
         self._bulk_in.clear()
         self._busy = False
@@ -425,48 +433,59 @@ class PtpResponder:
                 first = None  # handled (and refused) below
             whole = first is not None and first.length == size and not size % 4
             if whole and first is not None and first.type == _COMMAND:
-                return self._container(first, data)
+                return self._container(first, data[HEADER:])
         short_end = size % PACKET_SIZE != 0
         if self._discarding:
             if not self._plausible_command(data):
                 log.debug("discarding %d bytes after a refused container", len(data))
                 return False
             self._discarding = False
-        rx = self._rx
-        rx += data
+        # Transfers are kept as a list and joined once the container is complete: one copy
+        # per container however many transfers it took (a growing bytearray copies ~8x).
+        self._rx.append(bytes(data))
+        self._rx_len += size
         queued = False
-        while rx:
+        while self._rx_len:
             header = self._rx_header
             if header is None:
-                if len(rx) < HEADER:
+                if self._rx_len < HEADER:
                     break
                 try:
-                    header = containers.decode_header(rx)
+                    header = containers.decode_header(self._head())
                 except RemoteProtocolError as exc:
                     log.warning("bad container from host: %s", exc)
-                    self._refuse(None, None)
+                    self._refuse()
                     return False
                 if not self._header_acceptable(header):
-                    queued = self._refuse_header(header)
-                    return queued
+                    return self._refuse_header(header)
                 self._rx_header = header
-            if len(rx) < header.length:
-                if short_end and header.type == ContainerType.DATA and len(rx) > HEADER:
-                    log.warning("data phase ended after %d of %d bytes", len(rx), header.length)
+            have = self._rx_len
+            if have < header.length:
+                if short_end and header.type == ContainerType.DATA and have > HEADER:
+                    log.warning("data phase ended after %d of %d bytes", have, header.length)
                     txn = self._txn
-                    self._refuse(txn.tid if txn else header.transaction_id, txn)
-                    self._reply(
-                        txn.code if txn else header.code,
-                        header.transaction_id,
-                        _Reply(ResponseCode.INCOMPLETE_TRANSFER),
-                    )
+                    self._refuse()
+                    code, tid = (txn.code, txn.tid) if txn else (header.code, header.transaction_id)
+                    self._reply(code, tid, _Reply(ResponseCode.INCOMPLETE_TRANSFER))
                     return True
                 break
-            container = bytes(rx[: header.length])
-            del rx[: header.length]
+            blob = self._rx[0] if len(self._rx) == 1 else b"".join(self._rx)
+            payload = blob[HEADER : header.length]
+            rest = blob[header.length :]
+            self._rx = [rest] if rest else []
+            self._rx_len = len(rest)
             self._rx_header = None
-            queued = self._container(header, container) or queued
+            queued = self._container(header, payload) or queued
         return queued
+
+    def _head(self) -> bytes:
+        """The first bytes assembled (at least a header's worth)."""
+        first = self._rx[0]
+        if len(first) >= HEADER:
+            return first
+        joined = b"".join(self._rx)
+        self._rx = [joined]
+        return joined
 
     @staticmethod
     def _plausible_command(data: bytes) -> bool:
@@ -490,18 +509,18 @@ class PtpResponder:
             return header.length <= MAX_DATA_OUT
         return False
 
-    def _refuse(self, tid: int | None, txn: _Txn | None) -> None:
+    def _refuse(self) -> None:
         """Drop what was assembled and ignore OUT data until the next plausible command."""
         self._rx.clear()
+        self._rx_len = 0
         self._rx_header = None
         self._discarding = True
-        if txn is not None:
-            self._txn = None
+        self._txn = None
 
     def _refuse_header(self, header: containers.Header) -> bool:
         log.warning("refusing container type %s length %d from host", header.type, header.length)
         txn = self._txn
-        self._refuse(header.transaction_id, txn)
+        self._refuse()
         if header.type == ContainerType.COMMAND:
             self._reply(header.code, header.transaction_id, _Reply(ResponseCode.GENERAL_ERROR))
             return True
@@ -510,10 +529,11 @@ class PtpResponder:
             return True
         return False
 
-    def _container(self, header: containers.Header, raw: bytes) -> bool:
+    def _container(self, header: containers.Header, payload: bytes) -> bool:
+        """Act on one whole container from the host (``payload`` excludes the header)."""
         if header.type == ContainerType.COMMAND:
             try:
-                params = containers.decode_params(raw[HEADER:])
+                params = containers.decode_params(payload)
             except RemoteProtocolError:
                 self._reply(header.code, header.transaction_id, _Reply(ResponseCode.GENERAL_ERROR))
                 return True
@@ -532,7 +552,7 @@ class PtpResponder:
             self._reply(txn.code, txn.tid, _Reply(ResponseCode.GENERAL_ERROR))
             return True
         self._txn = None
-        return self._run(txn, raw[HEADER:])
+        return self._run(txn, payload)
 
     # --- transactions -------------------------------------------------------------------------
 
@@ -559,7 +579,6 @@ class PtpResponder:
         txn.expects_out = self._expects_out(code, params)
         txn.pending = self._precheck(txn)
         if txn.expects_out:
-            txn.data_out = bytearray()
             self._txn = txn
             return False
         return self._run(txn, None)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import usb.core
 
 from chdkptp._generated.chdk_codes import (
     CaptureFormatFlags,
@@ -30,6 +31,7 @@ from chdkptp._generated.chdk_codes import (
 )
 from chdkptp._generated.ptp_codes import EventCode, OperationCode, ResponseCode
 from chdkptp._generated.ptp_device_info import PtpDeviceInfo
+from chdkptp._generated.usb_codes import UsbClassRequest, UsbRequestType
 from chdkptp.ptp import containers as c
 from chdkptp.sim import responder as r
 from chdkptp.sim.camera import SimulatedCamera
@@ -237,7 +239,9 @@ def test_cancel_aborts_data_phase(link: PtpLink) -> None:
     link.ep_out.write(c.encode_data_header(CHDK, tid, 100000) + b"a" * 500)
     link.cancel(tid, EventCode.CANCEL_TRANSACTION)
     assert link.device_status() == bytes.fromhex("04000120")
+    link.ep_out.write(b"a" * 1024)  # the host's write was already in flight: dropped
     assert link.chdk(CMD.VERSION).code == OK
+    assert link.chdk(CMD.TEMP_DATA, TempDataFlags.DOWNLOAD).code == GE  # nothing was stored
 
 
 def test_device_reset_recovery_like_chdkptp(cam: SimulatedCamera) -> None:
@@ -250,11 +254,26 @@ def test_device_reset_recovery_like_chdkptp(cam: SimulatedCamera) -> None:
     assert first.chdk(CMD.VERSION).code == OK
 
 
-def test_unknown_class_request_stalls(link: PtpLink) -> None:
-    import usb.core
-
+@pytest.mark.parametrize(
+    ("request_type", "code"),
+    [
+        (UsbRequestType.CLASS_INTERFACE_IN, 0x42),
+        (UsbRequestType.CLASS_INTERFACE_IN, UsbClassRequest.GET_EXTENDED_EVENT_DATA),
+        (UsbRequestType.CLASS_INTERFACE_IN, UsbClassRequest.DEVICE_RESET),  # wrong direction
+    ],
+)
+def test_unsupported_class_requests_stall(link: PtpLink, request_type: int, code: int) -> None:
     with pytest.raises(usb.core.USBError) as info:
-        link.dev.ctrl_transfer(0xA1, 0x42, 0, 0, 4)
+        link.dev.ctrl_transfer(request_type, code, 0, link.interface, 8)
+    assert info.value.errno == 32
+    assert link.chdk(CMD.VERSION).code == OK
+
+
+def test_malformed_cancel_stalls(link: PtpLink) -> None:
+    with pytest.raises(usb.core.USBError) as info:
+        link.dev.ctrl_transfer(
+            UsbRequestType.CLASS_INTERFACE_OUT, UsbClassRequest.CANCEL, 0, link.interface, b"\x01"
+        )
     assert info.value.errno == 32
 
 
