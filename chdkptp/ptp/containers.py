@@ -1,8 +1,10 @@
 """PTP bulk containers: the 12-byte header and the u32 parameter block (sans-IO).
 
 This is the only place that packs or unpacks a container header; the client session and the
-simulated camera both use it.  It is built on the generated ``PtpContainerHeader`` and
-``PtpParams`` layouts (ISO 15740 §D.7.1.1, fact sheet §1.1).  Nothing here does I/O.
+simulated camera both use it.  Decoding goes through the generated ``PtpContainerHeader`` and
+``PtpParams`` classes (ISO 15740 §D.7.1.1, fact sheet §1.1); encoding packs the same layout
+with precompiled ``struct`` formats, proven equal to the generated ``to_bytes()`` by the tests.
+Nothing here does I/O.
 
 Decoding never trusts the peer: a short buffer, a length smaller than the header or a
 parameter block that is not a whole number of u32 raises

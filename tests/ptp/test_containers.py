@@ -18,7 +18,7 @@ u32 = st.integers(0, 0xFFFFFFFF)
 
 
 def test_header_size() -> None:
-    assert c.HEADER_SIZE == 12
+    assert c.HEADER_SIZE == len(PtpContainerHeader().to_bytes()) == 12
 
 
 def test_open_session_golden() -> None:

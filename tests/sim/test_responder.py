@@ -464,6 +464,13 @@ def test_execute_script_without_nul(link: PtpLink, cam: SimulatedCamera) -> None
     assert (msg.params[1], msg.data) == (MessageSubtype.STRING, b"x")
 
 
+def test_empty_message_sends_one_byte(link: PtpLink, cam: SimulatedCamera) -> None:
+    run_lua(link, "return ''")
+    msg = wait_msg(link, cam)
+    assert msg.params == (MessageType.RET, MessageSubtype.STRING, 1, 0)
+    assert msg.data == b"\0"  # CHDK never sends an empty data phase
+
+
 def test_execute_non_lua_reads_data_then_refuses(link: PtpLink) -> None:
     res = link.chdk(CMD.EXECUTE_SCRIPT, ScriptLanguage.UBASIC, data=b"print 1\0")
     assert (res.code, res.data) == (PNS, None)
