@@ -82,6 +82,8 @@ DEFAULT_MAX_INSTRUCTIONS = 50_000_000
 #: time catches up over several pumps instead of holding the responder).
 MAX_RESUMES_PER_PUMP = 5000
 
+#: What a script can block on (the first value it yields to the host).
+_WAIT_KINDS = frozenset({"sleep", "read", "write"})
 #: Language byte of ExecuteScript's p2: the bits below the lowest flag.
 _LANG_MASK = min(int(f) for f in ExecFlags) - 1
 #: FAT attribute bits CHDK's os.stat reports (simulated values).
@@ -312,7 +314,12 @@ class ScriptHost:
                 log.debug("script %d: runtime error %r", self._id, err)
                 self._end()
                 return
-            amount = _int32(result[2]) if len(result) > 2 and result[2] is not None else 0
+            arg = result[2] if len(result) > 2 else None
+            amount = _int32(arg) if isinstance(arg, (int, float)) else 0
+            if tag not in _WAIT_KINDS:
+                # the script yielded by itself (coroutine.yield in its main chunk): CHDK
+                # simply resumes it at the next keyboard-task tick
+                tag, amount = "sleep", SLEEP_TICK_MS
             if tag == "sleep":
                 amount = max(amount, SLEEP_TICK_MS)
             self._wait = tag

@@ -357,6 +357,19 @@ def test_counted_loop_within_the_budget_finishes(host: ScriptHost) -> None:
     ]
 
 
+def test_bare_yield_in_the_main_chunk_waits_one_tick(host: ScriptHost, clock: SimClock) -> None:
+    host.execute(
+        b"local t = get_tick_count() coroutine.yield() coroutine.yield('x', {}) "
+        b"return get_tick_count() - t",
+        ALL,
+    )
+    host.pump()
+    assert host.running
+    clock.advance(20)
+    host.pump()
+    assert rets(drain(host)) == [(MessageSubtype.INTEGER, i32(20))]
+
+
 def test_yield_across_pcall_fails_as_on_chdk(host: ScriptHost) -> None:
     (ok, err) = run(host, "return pcall(sleep, 10)")
     assert ok.data == i32(0)
