@@ -82,6 +82,8 @@ DEFAULT_MAX_INSTRUCTIONS = 50_000_000
 #: time catches up over several pumps instead of holding the responder).
 MAX_RESUMES_PER_PUMP = 5000
 
+#: Lines of script output ScriptHost.console keeps.
+CONSOLE_LINES = 1000
 #: What a script can block on (the first value it yields to the host).
 _WAIT_KINDS = frozenset({"sleep", "read", "write"})
 #: Language byte of ExecuteScript's p2: the bits below the lowest flag.
@@ -153,8 +155,8 @@ class ScriptHost:
         self.clock = clock
         self.faults = faults
         self.max_instructions = max_instructions
-        #: Lines the scripts printed (CHDK's console), newest last.
-        self.console: list[str] = []
+        #: Lines the scripts printed (CHDK's console), newest last; the oldest are dropped.
+        self.console: deque[str] = deque(maxlen=CONSOLE_LINES)
         self._id = 0
         self._running = False
         self._outbox: deque[ScriptMsg] = deque()

@@ -450,7 +450,7 @@ def test_write_usb_msg_timeout_expires(host: ScriptHost, clock: SimClock) -> Non
     clock.advance(1)
     host.pump()
     assert not host.running
-    assert host.console == ["false"]
+    assert list(host.console) == ["false"]
     msgs = drain(host)
     assert [m.type for m in msgs] == [MessageType.USER] * 15  # the RET found no room
 
@@ -728,7 +728,7 @@ def test_half_press_full_press_pattern(
 
 def test_print_goes_to_the_console(host: ScriptHost) -> None:
     run(host, "print('hello', 1, nil, true)")
-    assert host.console == ["hello 1 nil true"]
+    assert list(host.console) == ["hello 1 nil true"]
 
 
 def test_remote_capture_functions(
