@@ -87,8 +87,22 @@ _MAX_SCREEN = 16384
 _ALPHA_LUT = (128, 171, 214, 255)
 #: The A540 playback palette chdkptp uses when a frame carries none (type-1 layout A, Y, U, V).
 _DEFAULT_TYPE1_PALETTE = bytes.fromhex(
-    "00000000" "ffe00000" "ff60ee62" "ffb90000" "7f000000" "ff7ea1b3" "ffccb85e" "ff5f0000"
-    "ff94c55d" "ff8a50b0" "ff4b3dd4" "7f280000" "7f007be2" "ff300000" "ff690000" "ff000000"
+    "00000000"
+    "ffe00000"
+    "ff60ee62"
+    "ffb90000"
+    "7f000000"
+    "ff7ea1b3"
+    "ffccb85e"
+    "ff5f0000"
+    "ff94c55d"
+    "ff8a50b0"
+    "ff4b3dd4"
+    "7f280000"
+    "7f007be2"
+    "ff300000"
+    "ff690000"
+    "ff000000"
 )
 #: Aspect ratio (width / height) of each ``LcdAspectRatio``; unknown values fall back to 4:3.
 _ASPECTS = {
@@ -404,8 +418,10 @@ class Framebuffer:
 def _decode_yuv(fb: Framebuffer, payload: bytes, skip: bool) -> U8Array:
     """RGB (H, W, 3) of a YUV8 / YUV8B / YUV8C plane (W halved with ``skip``)."""
     nbytes = _group(fb.fb_type)[0]
-    fast = fb._groups() * nbytes <= fb.row_bytes and fb.data_offset >= 2
-    if fast and fb.visible_width > 0 and fb.visible_height > 0:
+    width = fb.visible_width // 2 if skip else fb.visible_width
+    if width == 0 or fb.visible_height == 0:
+        return _np().zeros((fb.visible_height, width, 3), dtype="u1")  # type: ignore[no-any-return]
+    if fb._groups() * nbytes <= fb.row_bytes and fb.data_offset >= 2:
         return _decode_yuv_words(fb, payload, skip)
     return _decode_yuv_generic(fb, payload, skip)
 
@@ -674,9 +690,7 @@ class LiveFrame:
 
     def _plane(self, fb: Framebuffer | None, what: str, allowed: tuple[int, ...]) -> Framebuffer:
         if fb is None or not fb.present:
-            raise ValueError(
-                f"the frame carries no {what} data (request it with LiveViewFlags)"
-            )
+            raise ValueError(f"the frame carries no {what} data (request it with LiveViewFlags)")
         if not fb.known_type:
             raise UnsupportedProtocolError(
                 f"{what}: unknown framebuffer type {int(fb.fb_type)} (lv "
@@ -734,7 +748,7 @@ class LiveFrame:
         else:
             rgb = _decode_yuv(bm, self.payload, skip)
             h, w = rgb.shape[:2]
-            alpha = self._bitmap_alpha(bm, skip, w)
+            alpha = self._bitmap_alpha(bm, skip, w) if h and w else 0
             rgba = np.empty((h, w, 4), dtype=np.uint8)
             rgba[..., :3] = rgb
             rgba[..., 3] = alpha
@@ -753,7 +767,9 @@ class LiveFrame:
             return rows[:, 0 : width * 2 : 2] if skip else rows[:, :width]
         groups = bm._rows(self.payload).reshape(bm.visible_height, -1, 4)
         clear = (
-            (groups[..., 0] == 0x80) & (groups[..., 1] == 0) & (groups[..., 2] == 0x80)
+            (groups[..., 0] == 0x80)
+            & (groups[..., 1] == 0)
+            & (groups[..., 2] == 0x80)
             & (groups[..., 3] == 0)
         )
         alpha = np.where(clear, np.uint8(0), np.uint8(255)).astype(np.uint8)
@@ -828,8 +844,9 @@ class LiveFrame:
 class _ChdkCamera(Protocol):
     """What :func:`get_frame` needs from a camera: ``Camera.chdk`` (one CHDK sub-command)."""
 
-    def chdk(self, command: ChdkCommand, *params: int, timeout: float | None = None) -> Response:
-        ...
+    def chdk(
+        self, command: ChdkCommand, *params: int, timeout: float | None = None
+    ) -> Response: ...
 
 
 def request_flags(
@@ -862,9 +879,7 @@ def get_payload(cam: _ChdkCamera, flags: int, timeout: float | None = None) -> b
     if resp.params:
         size = int(resp.params[0])
         if size > len(data):
-            raise RemoteProtocolError(
-                f"GetDisplayData announced {size} bytes but sent {len(data)}"
-            )
+            raise RemoteProtocolError(f"GetDisplayData announced {size} bytes but sent {len(data)}")
         if 0 < size < len(data):
             data = data[:size]
     return data
