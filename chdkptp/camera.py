@@ -548,15 +548,18 @@ class Camera:
         Raises ``ScriptError`` (compile or runtime, ``.line`` in ``code``),
         ``ScriptRunningError``, ``ChdkTimeoutError``.
         """
-        script = self.execute_script(code, kill_running=kill_running, flush=flush)
-        return script.wait(timeout, on_message=on_message)
+        with self._script_lock:  # another thread's script would flush our messages
+            script = self.execute_script(code, kill_running=kill_running, flush=flush)
+            return script.wait(timeout, on_message=on_message)
 
     def _call(self, call: str, *args: Any, timeout: float | None = 30.0) -> Any:
         """Run one helper of ``camera_lua/control.lua`` with ``args`` (as Lua literals)."""
         prefix = _camera_lua("serialize.lua") + _camera_lua("control.lua")
         code = f"return {call}({', '.join(dumps(a) for a in args)})\n"
-        script = self._execute(prefix, code, kill_running=False, flush=True, serialized=True)
-        return script.wait(timeout)
+        with self._script_lock:
+            script = self._execute(prefix, code, kill_running=False, flush=True,
+                                   serialized=True)
+            return script.wait(timeout)
 
     def kill_script(self) -> None:
         """Stop whatever script runs (ExecuteScript of an empty script without NOKILL).
