@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import usb.core
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chdkptp._generated.chdk_codes import (
     CaptureFormatFlags,
@@ -631,3 +633,50 @@ def test_get_device_status_while_response_unread(link: PtpLink) -> None:
     assert struct.unpack("<HH", link.device_status())[1] == ResponseCode.DEVICE_BUSY
     assert link.read_result(tid).code == OK
     assert link.device_status() == bytes.fromhex("04000120")
+
+
+# --- robustness (sans-IO, straight into the responder) ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fuzz_cam() -> Iterator[SimulatedCamera]:
+    camera = make()
+    yield camera
+    camera.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chunks=st.lists(
+        st.one_of(
+            st.binary(max_size=80),
+            st.builds(
+                lambda length, ctype, code, tid, tail: (
+                    struct.pack("<IHHI", length, ctype, code, tid) + tail
+                ),
+                st.integers(0, 0xFFFFFFFF),
+                st.integers(0, 5),
+                st.sampled_from([int(CHDK), int(OperationCode.OPEN_SESSION), 0x1001, 0x1234]),
+                st.integers(0, 0xFFFFFFFF),
+                st.binary(max_size=40),
+            ),
+        ),
+        max_size=6,
+    )
+)
+def test_garbage_never_escapes_and_reset_recovers(
+    fuzz_cam: SimulatedCamera, chunks: list[bytes]
+) -> None:
+    r = fuzz_cam.responder
+    for chunk in chunks:
+        r.bulk_out(chunk)  # never raises, whatever arrives
+    while r.bulk_in() is not None:
+        pass
+    r.class_request(UsbRequestType.CLASS_INTERFACE_OUT, UsbClassRequest.DEVICE_RESET, 0, 0, b"", 0)
+    r.bulk_out(c.encode_command(OperationCode.OPEN_SESSION, 0, (1,)))
+    r.bulk_out(c.encode_command(CHDK, 1, (CMD.VERSION,)))
+    replies = [r.bulk_in(), r.bulk_in()]
+    assert r.bulk_in() is None
+    assert [c.decode_header(x).code for x in replies if x is not None] == [OK, OK]
+    version = replies[1]
+    assert version is not None and c.decode_params(version[12:]) == (2, 9)
