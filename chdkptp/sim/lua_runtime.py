@@ -31,6 +31,7 @@ values are truncated to int32 when sent as messages).
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 import re
@@ -126,6 +127,7 @@ def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
     raise AttributeError("Python attributes are not reachable from camera scripts")
 
 
+@functools.cache
 def _lua_source(name: str) -> bytes:
     return (_LUA_DIR / name).read_bytes()
 
@@ -154,7 +156,6 @@ class ScriptHost:
         self.card = card
         self.clock = clock
         self.faults = faults
-        self.max_instructions = max_instructions
         #: Lines the scripts printed (CHDK's console), newest last; the oldest are dropped.
         self.console: deque[str] = deque(maxlen=CONSOLE_LINES)
         self._id = 0
@@ -182,7 +183,8 @@ class ScriptHost:
         )
         loader = self._lua.globals().loadstring(_lua_source("_glue.lua"), b"=_glue")
         glue = loader(api, sources)
-        glue.set_limit(max_instructions)
+        self._lua_set_limit = glue.set_limit
+        self.max_instructions = max_instructions
         # bound once: looking names up in a Lua table later would allocate unprotected
         self._lua_start = glue.start
         self._lua_resume = glue.resume
@@ -191,6 +193,18 @@ class ScriptHost:
         self._max_memory = max_memory
 
     # -- public surface ------------------------------------------------------------------------
+
+    @property
+    def max_instructions(self) -> int:
+        """Instruction budget of a script between two blocking calls (runaway guard)."""
+        return self._max_instructions
+
+    @max_instructions.setter
+    def max_instructions(self, value: int) -> None:
+        if value <= 0:
+            raise ValueError("max_instructions must be positive")
+        self._max_instructions = int(value)
+        self._lua_set_limit(self._max_instructions)
 
     @property
     def running(self) -> bool:

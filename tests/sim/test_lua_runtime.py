@@ -327,7 +327,10 @@ def test_runaway_loop_is_stopped(host: ScriptHost) -> None:
 
 
 def test_pcall_cannot_swallow_the_instruction_limit(host: ScriptHost) -> None:
-    small = ScriptHost(host.state, host.card, host.clock, host.faults, max_instructions=200_000)
+    small = host
+    small.max_instructions = 200_000
+    with pytest.raises(ValueError):
+        small.max_instructions = 0
     src = "while true do pcall(function() while true do end end) end"
     (msg,) = run(small, src)
     assert msg.type == MessageType.ERROR
