@@ -3,6 +3,7 @@
 
 - ``chdk_codes``: CHDK PTP extension code tables (sub-commands, flags, message types)
 - ``chdk_lv_frame``: CHDK live-view frame (GetDisplayData data phase, live view 2.0-2.2)
+- ``chdk_lvdump``: chdkptp live-view dump file (.lvdump, dump version 1.0)
 - ``chdk_upload_file``: CHDK UploadFile data phase
 - ``ptp_codes``: PTP code tables (container types, operations, responses, events)
 - ``ptp_container``: PTP USB generic container (command, data, response or event)
@@ -11,6 +12,7 @@
 - ``ptp_event``: PTP USB event container (interrupt endpoint)
 - ``ptp_params``: PTP operation/response parameters
 - ``ptp_types``: PTP primitive dataset types (string, arrays)
+- ``ptpip_packet``: PTP/IP packet (PTP over TCP, command and event connections)
 - ``usb_cancel_request``: PTP USB Cancel Request (class request data stage)
 - ``usb_codes``: USB still-image class codes and Canon USB ids
 - ``usb_device_status``: PTP USB Get Device Status reply (class request data stage)
