@@ -26,14 +26,14 @@ from chdkptp._generated.chdk_codes import (
     ExecStartStatus,
     MessageType,
 )
-from chdkptp._generated.ptp_codes import OperationCode, ResponseCode
+from chdkptp._generated.ptp_codes import OperationCode
 from chdkptp._generated.ptp_device_info import PtpDeviceInfo
 from chdkptp.discovery import CameraInfo, find_device
 from chdkptp.errors import (
     CameraNotFoundError,
     ChdkError,
-    ChdkPtpError,
     ChdkTimeoutError,
+    DeviceDisconnectedError,
     DeviceError,
     OperationNotSupported,
     RemoteProtocolError,
@@ -47,6 +47,7 @@ from chdkptp.ptp.chdk import (
     ScriptStatus,
     check_feature,
     check_major,
+    command_since,
     exec_flags,
     exec_params,
     start_result,
@@ -66,6 +67,7 @@ Version = tuple[int, int]
 _SCRIPT_TIMEOUT = 60.0
 _COMPILE_MSG_TIMEOUT = 2.0
 _MODES = ("record", "play")
+_REBOOT_LEAVE_TIMEOUT = 10.0
 
 
 @cache
@@ -412,17 +414,13 @@ class Camera:
         Checks the camera's protocol version first (``UnsupportedProtocolError`` if too old
         or no CHDK); other errors as :meth:`Session.transaction`.
         """
-        check_major(self.chdk_version)
-        since = command.since
-        if since is not None:
-            major, _, minor = str(since).partition(".")
-            need = (int(major), int(minor or 0))
-            assert self.chdk_version is not None
-            if need[0] == self.chdk_version[0] and self.chdk_version[1] < need[1]:
-                raise UnsupportedProtocolError(
-                    f"CHDK {command.name} needs protocol {since}; the camera has "
-                    f"{self.chdk_version[0]}.{self.chdk_version[1]}"
-                )
+        version = check_major(self.chdk_version)
+        need = command_since(command)
+        if need[0] == version[0] and version[1] < need[1]:
+            raise UnsupportedProtocolError(
+                f"CHDK {command.name} needs protocol {need[0]}.{need[1]}; the camera has "
+                f"{version[0]}.{version[1]}", feature=command.name, version=version
+            )
         return self.session.transaction(OperationCode.CHDK, (int(command), *params),
                                         data_out=data_out, data_size=data_size, sink=sink,
                                         timeout=timeout)
@@ -691,23 +689,38 @@ class Camera:
     def reboot(self, *, reconnect: bool = True, timeout: float = 20.0) -> None:
         """Reboot the camera (Lua ``reboot()``) and, by default, reconnect to it.
 
-        Raises ``CameraNotFoundError`` if it does not come back within ``timeout``.
+        Waits for the camera to leave the bus, then :meth:`reconnect` (same camera only).
+        Raises ``ScriptError`` if the camera has no ``reboot()`` (or it failed),
+        ``ChdkError`` if it returned without restarting, ``ChdkTimeoutError`` if the camera
+        stays on the bus, ``CameraNotFoundError`` if it does not come back within
+        ``timeout``.
         """
-        self._execute("", "sleep(200)\nreboot()\n", kill_running=True, flush=True,
-                      serialized=False)
+        with self._script_lock:
+            script = self._execute("", "sleep(100)\nreturn reboot()\n", kill_running=True,
+                                   flush=True, serialized=False)
+            try:
+                self._wait_for_departure(script, _REBOOT_LEAVE_TIMEOUT)
+            except DeviceDisconnectedError:
+                log.info("camera left the bus to reboot")
         if not reconnect:
             self.close()
             return
-        # Give the camera time to leave the bus before searching for it again.
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline:
-            try:
-                if self.session.transport.get_device_status() != ResponseCode.OK:
-                    break
-            except (DeviceError, ChdkPtpError):
-                break
-            time.sleep(0.05)
         self.reconnect(timeout=timeout)
+
+    def _wait_for_departure(self, script: Script, limit: float) -> None:
+        """Poll until the link drops (raises DeviceDisconnectedError) or the script fails."""
+        deadline = time.monotonic() + limit
+        schedule = PollSchedule(maximum=0.1)
+        while time.monotonic() < deadline:
+            running, got = script._poll_once()
+            if script._error is not None:
+                raise script._error
+            if script._results:
+                raise ChdkError(f"reboot() returned {script._results[0]!r} without restarting")
+            if not running and not got:
+                raise ChdkError("the reboot script ended without restarting the camera")
+            time.sleep(schedule.next_delay())
+        raise ChdkTimeoutError(f"the camera did not restart within {limit} s")
 
 
 def _pair(result: Any) -> tuple[Any, Any]:

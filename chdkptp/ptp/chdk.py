@@ -167,8 +167,8 @@ def start_result(params: tuple[int, ...]) -> tuple[int, ExecStartStatus]:
 def write_status_error(params: tuple[int, ...], script_id: int) -> ChdkError | None:
     """Map WriteScriptMsg's status (p1) to None (queued) or the error to raise.
 
-    NOTRUN → ``ScriptRunningError``-free ``ChdkError`` (no script runs), BADID → ``ChdkError``
-    (another script runs), QFULL → ``ChdkError`` with ``status="queue_full"``.
+    Every failure is a ``ChdkError`` whose ``status`` says which: ``"not_running"`` (NOTRUN: no
+    script runs), ``"bad_id"`` (BADID: another script runs), ``"queue_full"`` (QFULL).
     """
     status = WriteMsgStatus.coerce(params[0] if params else 0)
     if status == WriteMsgStatus.OK:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 import chdkptp
+from chdkptp._generated.chdk_codes import ChdkCommand
 from chdkptp._generated.ptp_codes import OperationCode
 from chdkptp.camera import Camera
-from chdkptp.errors import CameraNotFoundError, DeviceDisconnectedError
+from chdkptp.errors import CameraNotFoundError, DeviceDisconnectedError, ScriptError
 from chdkptp.sim import SimulatedBackend, SimulatedCamera
 
 FAST = pytest.mark.simcam(time_scale=20.0)
@@ -139,3 +143,39 @@ def test_close_sends_close_session(backend: SimulatedBackend, sim: SimulatedCame
         cam.status()
     assert cam.closed
     assert sim.operations_log[-1][0] == OperationCode.CLOSE_SESSION
+
+
+def test_reboot_without_camera_support_raises(cam: Camera) -> None:
+    # the simulator has no Lua reboot(): the script fails and the camera stays connected
+    with pytest.raises(ScriptError):
+        cam.reboot()
+    assert cam.run_lua("return 1") == 1
+
+
+@pytest.mark.simcam(time_scale=0.2)
+def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera) -> None:
+    """Emulate the reboot at the USB level: the camera drops off the bus, then comes back."""
+    stop = threading.Event()
+    seen = len(sim.operations_log)
+
+    def power_cycle_on_exec() -> None:
+        while not stop.is_set():
+            log = sim.operations_log[seen:]
+            if any(op == OperationCode.CHDK and params and
+                   params[0] == ChdkCommand.EXECUTE_SCRIPT for op, params in log):
+                sim.unplug()
+                sim.responder.power_cycle()
+                time.sleep(0.05)
+                sim.replug()
+                return
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=power_cycle_on_exec)
+    watcher.start()
+    try:
+        cam.reboot(timeout=5.0)
+    finally:
+        stop.set()
+        watcher.join()
+    assert not cam.closed
+    assert cam.run_lua("return 7") == 7
