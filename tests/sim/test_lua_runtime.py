@@ -7,6 +7,8 @@ import struct
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chdkptp._generated.chdk_codes import (
     ErrorSubtype,
@@ -1122,3 +1124,50 @@ def test_gphoto_style_serializer_and_exec_flags_zero(host: ScriptHost) -> None:
     (msg,) = run(host, src, 0)
     assert msg.subtype == MessageSubtype.TABLE
     assert msg.data == b'{dir="A/DCIM/100CANON",exp=0,raw=false}'
+
+
+# -- the default table format against a model -------------------------------------------------
+
+_scalar = st.one_of(
+    st.integers(min_value=-(2**31), max_value=2**31 - 1),
+    st.booleans(),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=8),
+)
+_key = st.one_of(
+    st.integers(min_value=1, max_value=50),
+    st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True),
+)
+
+
+def _lua_literal(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    assert isinstance(v, list)
+    return "{" + ",".join(_lua_literal(x) for x in v) + "}"
+
+
+def _text(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(table=st.dictionaries(_key, st.one_of(_scalar, st.lists(_scalar, max_size=4)), max_size=6))
+def test_default_table_format_matches_the_model(
+    host: ScriptHost, table: dict[object, object]
+) -> None:
+    body = ",".join(f"[{_lua_literal(k)}]={_lua_literal(v)}" for k, v in table.items())
+    (msg,) = run(host, "return {" + body + "}")
+    expected = []
+    for k, v in table.items():
+        fields = "".join("\t" + _text(x) for x in v) if isinstance(v, list) else "\t" + _text(v)
+        if fields:
+            expected.append(f"{_text(k)}{fields}")
+    assert sorted(msg.data.decode().split("\n")[:-1] if msg.data else []) == sorted(expected)
