@@ -22,9 +22,18 @@ if TYPE_CHECKING:
     from chdkptp.sim.camera import SimulatedCamera
     from chdkptp.sim.card import VirtualCard
     from chdkptp.sim.faults import Faults, StaleMessage
+    from chdkptp.sim.ptpip import PtpipServer, serve_ptpip
     from chdkptp.sim.usb import SimulatedBackend
 
-__all__ = ["Faults", "SimulatedBackend", "SimulatedCamera", "StaleMessage", "VirtualCard"]
+__all__ = [
+    "Faults",
+    "PtpipServer",
+    "SimulatedBackend",
+    "SimulatedCamera",
+    "StaleMessage",
+    "VirtualCard",
+    "serve_ptpip",
+]
 
 _WHERE = {
     "Faults": "chdkptp.sim.faults",
@@ -32,6 +41,8 @@ _WHERE = {
     "SimulatedBackend": "chdkptp.sim.usb",
     "SimulatedCamera": "chdkptp.sim.camera",
     "VirtualCard": "chdkptp.sim.card",
+    "PtpipServer": "chdkptp.sim.ptpip",
+    "serve_ptpip": "chdkptp.sim.ptpip",
 }
 
 

@@ -1,0 +1,609 @@
+"""The simulated camera's network face: PTP/IP (PTP over TCP) in front of the same responder.
+
+What belongs here: the TCP server (:func:`serve_ptpip` / :class:`PtpipServer`), the init
+handshake of the command and event connections, and the translation between PTP/IP packets
+and the USB-style containers the camera's :class:`~chdkptp.sim.responder.PtpResponder`
+speaks.  The camera model (sessions, CHDK, scripts, card) is the responder's: a camera served
+here and through :class:`~chdkptp.sim.usb.SimulatedBackend` is one camera.
+
+Behaviour (facts: shared/reference/ptpip.md; decisions documented for test writers):
+
+* Loopback only by default.  One command connection owns the camera at a time: a new
+  InitCommandRequest supersedes (closes) the previous command connection.
+* A session belongs to its TCP connection: when the command connection starts and when it
+  ends (closed, dropped, superseded) the responder's transaction is aborted and its session
+  closed, so a new client never meets a stale session (no SessionAlreadyOpen).
+* The data-phase field of OperationRequest is ignored: the responder decides from the
+  operation (and CHDK sub-command) whether it waits for host→device data, like a camera.
+* Host→device data is accepted in every shape clients send: StartData + EndData, StartData +
+  Data… + EndData, Data packets whose transaction id is 0; payloads are joined at EndData.
+* Device→host data goes out as StartData, Data packets of ``data_chunk`` bytes, then EndData
+  with the tail.
+* Bad input closes only the offending connection (a length below 8 or above the limits, an
+  unknown packet type, a packet that ends mid-way, a connection that never completes its init
+  within ``init_timeout``); during the handshake the device first answers InitFail.  Every such
+  case is logged and recorded in :attr:`PtpipServer.protocol_errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import select
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+
+from chdkptp._generated._runtime import SpecDecodeError
+from chdkptp._generated.ptp_codes import ContainerType
+from chdkptp._generated.ptpip_packet import (
+    InitFailReason,
+    PacketType,
+    ProtocolVersion,
+    PtpipPacket,
+)
+from chdkptp._generated.usb_cancel_request import UsbCancelRequest
+from chdkptp._generated.usb_codes import UsbClassRequest, UsbRequestType
+from chdkptp.errors import RemoteProtocolError
+from chdkptp.ptp import containers
+from chdkptp.sim.responder import MAX_DATA_OUT
+
+if TYPE_CHECKING:
+    from chdkptp.sim.camera import SimulatedCamera
+
+__all__ = ["PtpipServer", "serve_ptpip"]
+
+log = logging.getLogger(__name__)
+
+_P = PtpipPacket
+PACKET_HEADER_SIZE = len(
+    _P.PacketHeader(len_packet=0, packet_type=PacketType.PROBE_REQUEST).to_bytes()
+)
+"""Bytes of the PTP/IP packet header (u32 length, u32 type)."""
+
+MAX_CONTROL_PACKET = 4096
+"""Longest non-data packet accepted (init packets with a friendly name are the longest)."""
+
+MAX_DATA_PACKET = MAX_DATA_OUT + PACKET_HEADER_SIZE + 4
+"""Longest Data / EndData packet accepted: the responder's whole data-phase limit."""
+
+DEFAULT_DATA_CHUNK = 64 * 1024
+"""Payload bytes per device→host Data packet."""
+
+_KNOWN_TYPES = frozenset(int(t) for t in PacketType)
+_DATA_TYPES = frozenset((int(PacketType.DATA), int(PacketType.END_DATA)))
+_RECV_CHUNK = 1 << 20
+_EVENT_POLL_S = 0.02
+_ACCEPT_POLL_S = 0.1
+
+
+_T = TypeVar("_T")
+
+
+class _Violation(Exception):
+    """The peer broke the protocol; the connection is closed (message says how)."""
+
+
+class _Closed(Exception):
+    """The peer closed the connection (at a packet boundary or mid-packet)."""
+
+
+def _packet(ptype: PacketType, body: bytes = b"") -> bytes:
+    header: bytes = _P.PacketHeader(
+        len_packet=PACKET_HEADER_SIZE + len(body), packet_type=ptype
+    ).to_bytes()
+    return header + body
+
+
+def _recv_exact(sock: socket.socket, n: int, what: str) -> bytes:
+    """Read exactly ``n`` bytes; ``_Closed`` on EOF (mid-packet says so)."""
+    if n <= _RECV_CHUNK:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            k = sock.recv_into(view[got:])
+            if k == 0:
+                raise _Closed(f"connection closed after {got} of {n} bytes of {what}")
+            got += k
+        return bytes(buf)
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        piece = sock.recv(min(_RECV_CHUNK, n - got))
+        if not piece:
+            raise _Closed(f"connection closed after {got} of {n} bytes of {what}")
+        parts.append(piece)
+        got += len(piece)
+    return b"".join(parts)
+
+
+def _read_packet(sock: socket.socket) -> tuple[int, bytes]:
+    """Read one packet: (packet type, body).  ``_Violation`` for a bad header."""
+    raw = sock.recv(PACKET_HEADER_SIZE)
+    if not raw:
+        raise _Closed("connection closed")
+    if len(raw) < PACKET_HEADER_SIZE:
+        raw += _recv_exact(sock, PACKET_HEADER_SIZE - len(raw), "a packet header")
+    try:
+        header = _P.PacketHeader.from_bytes(raw)
+    except SpecDecodeError as exc:
+        raise _Violation(f"bad packet header {raw.hex(' ')}: {exc}") from exc
+    ptype = int(header.packet_type)
+    if ptype not in _KNOWN_TYPES:
+        raise _Violation(f"unknown packet type {ptype} (length {header.len_packet})")
+    limit = MAX_DATA_PACKET if ptype in _DATA_TYPES else MAX_CONTROL_PACKET
+    if header.len_packet > limit:
+        raise _Violation(
+            f"{PacketType(ptype).name} packet announces {header.len_packet} bytes (limit {limit})"
+        )
+    body_len = header.len_packet - PACKET_HEADER_SIZE
+    body = _recv_exact(sock, body_len, f"a {PacketType(ptype).name} packet") if body_len else b""
+    return ptype, body
+
+
+class _CommandConnection:
+    """State of one command connection (and its event connection, once attached)."""
+
+    def __init__(self, number: int, sock: socket.socket, peer: str, name: str) -> None:
+        self.number = number
+        self.sock = sock
+        self.peer = peer
+        self.name = name
+        self.event_sock: socket.socket | None = None
+        self.closed = threading.Event()
+
+    def shutdown(self) -> None:
+        self.closed.set()
+        for s in (self.sock, self.event_sock):
+            if s is None:
+                continue
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+class PtpipServer:
+    """A PTP/IP device on a TCP port, serving one :class:`SimulatedCamera`.
+
+    Use :func:`serve_ptpip` to get one that is already listening.  ``port`` is the bound port
+    (useful with port 0).  ``init_timeout`` bounds how long a new connection may take to send
+    its init packet; ``data_chunk`` is the payload size of device→host Data packets.
+    """
+
+    def __init__(
+        self,
+        camera: SimulatedCamera,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        init_timeout: float = 10.0,
+        data_chunk: int = DEFAULT_DATA_CHUNK,
+        friendly_name: str | None = None,
+    ) -> None:
+        if data_chunk <= 0:
+            raise ValueError("data_chunk must be positive")
+        if init_timeout <= 0:
+            raise ValueError("init_timeout must be positive")
+        self.camera = camera
+        self.init_timeout = init_timeout
+        self.data_chunk = data_chunk
+        self.friendly_name = friendly_name if friendly_name is not None else camera.model
+        self.guid = uuid.uuid5(uuid.NAMESPACE_OID, f"chdkptp.sim/{camera.serial}").bytes
+        self.protocol_errors: list[str] = []
+        self.connections_served = 0
+        self._listener = socket.create_server((host, port))
+        self._listener.settimeout(_ACCEPT_POLL_S)
+        addr = self._listener.getsockname()
+        self.host: str = addr[0]
+        self.port: int = addr[1]
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # server state (connections, numbers)
+        self._txn_lock = threading.Lock()  # one transaction at a time on the responder
+        self._active: _CommandConnection | None = None
+        self._next_number = 1
+        self._threads: set[threading.Thread] = set()
+        self._socks: set[socket.socket] = set()
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"ptpip-accept:{self.port}", daemon=True
+        )
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> PtpipServer:
+        """Start accepting connections (returns self)."""
+        if not self._accept_thread.is_alive() and not self._stop.is_set():
+            self._accept_thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop listening, close every connection (their sessions end) and join the threads."""
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        with self._lock:
+            socks = list(self._socks)
+            threads = list(self._threads)
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        if self._accept_thread.is_alive():
+            self._accept_thread.join(timeout=5)
+        for t in threads:
+            t.join(timeout=5)
+
+    def __enter__(self) -> PtpipServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def drop_connections(self) -> None:
+        """Cut every open connection, as if Wi-Fi dropped (the server keeps listening)."""
+        with self._lock:
+            socks = list(self._socks)
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) the server listens on."""
+        return (self.host, self.port)
+
+    @property
+    def active_connections(self) -> int:
+        """Open TCP connections (command and event)."""
+        with self._lock:
+            return len(self._socks)
+
+    def __repr__(self) -> str:
+        return f"<PtpipServer {self.host}:{self.port} {self.camera!r}>"
+
+    # --- accepting --------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, addr = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            peer = f"{addr[0]}:{addr[1]}"
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            thread = threading.Thread(
+                target=self._serve, args=(sock, peer), name=f"ptpip-conn:{peer}", daemon=True
+            )
+            with self._lock:
+                if self._stop.is_set():
+                    sock.close()
+                    break
+                self._socks.add(sock)
+                self._threads.add(thread)
+                self.connections_served += 1
+            thread.start()
+
+    def _violation(self, peer: str, message: str) -> None:
+        log.warning("PTP/IP %s: %s; closing the connection", peer, message)
+        self.protocol_errors.append(f"{peer}: {message}")
+
+    def _serve(self, sock: socket.socket, peer: str) -> None:
+        try:
+            sock.settimeout(self.init_timeout)
+            try:
+                ptype, body = _read_packet(sock)
+            except TimeoutError:
+                self._violation(peer, f"no init packet within {self.init_timeout} s")
+                self._init_fail(sock)
+                return
+            except _Violation as exc:
+                self._violation(peer, str(exc))
+                self._init_fail(sock)
+                return
+            sock.settimeout(None)
+            if ptype == PacketType.INIT_COMMAND_REQUEST:
+                self._command_connection(sock, peer, body)
+            elif ptype == PacketType.INIT_EVENT_REQUEST:
+                self._event_connection(sock, peer, body)
+            else:
+                self._violation(peer, f"{PacketType(ptype).name} before the init handshake")
+                self._init_fail(sock)
+        except _Closed as exc:
+            log.debug("PTP/IP %s: %s", peer, exc)
+            if "after" in str(exc):
+                self.protocol_errors.append(f"{peer}: {exc}")
+        except _Violation as exc:
+            self._violation(peer, str(exc))
+        except OSError as exc:
+            log.debug("PTP/IP %s: socket error %s", peer, exc)
+        except Exception:  # a bug must not take the server down
+            log.exception("PTP/IP %s: internal error", peer)
+            self.protocol_errors.append(f"{peer}: internal error")
+        finally:
+            with contextlib.suppress(OSError):
+                sock.close()
+            with self._lock:
+                self._socks.discard(sock)
+                self._threads.discard(threading.current_thread())
+
+    @staticmethod
+    def _init_fail(
+        sock: socket.socket, reason: InitFailReason = InitFailReason.UNSPECIFIED
+    ) -> None:
+        with contextlib.suppress(OSError):
+            sock.sendall(_packet(PacketType.INIT_FAIL, _P.InitFail(reason=reason).to_bytes()))
+
+    # --- the command connection -------------------------------------------------------------
+
+    def _command_connection(self, sock: socket.socket, peer: str, body: bytes) -> None:
+        try:
+            request = _P.InitCommandRequest.from_bytes(body)
+        except SpecDecodeError as exc:
+            self._violation(peer, f"malformed InitCommandRequest: {exc}")
+            self._init_fail(sock)
+            return
+        with self._lock:
+            number = self._next_number
+            self._next_number += 1
+            old = self._active
+            conn = _CommandConnection(number, sock, peer, request.friendly_name)
+            self._active = conn
+        if old is not None:
+            log.info("PTP/IP %s supersedes command connection %d", peer, old.number)
+            old.shutdown()
+        ack = _P.InitCommandAck(
+            connection_number=number,
+            guid=self.guid,
+            friendly_name=self.friendly_name,
+            version_minor=ProtocolVersion.MINOR,
+            version_major=ProtocolVersion.MAJOR,
+        ).to_bytes()
+        log.debug("PTP/IP %s: command connection %d from %r", peer, number, request.friendly_name)
+        self._end_session()
+        try:
+            sock.sendall(_packet(PacketType.INIT_COMMAND_ACK, ack))
+            self._command_loop(conn)
+        finally:
+            conn.shutdown()
+            with self._lock:
+                mine = self._active is conn
+                if mine:
+                    self._active = None
+            if mine:
+                self._end_session()
+                log.debug("PTP/IP %s: command connection %d ended, session closed", peer, number)
+
+    def _end_session(self) -> None:
+        """Abort any transaction and close the responder's session (Device Reset)."""
+        with self._txn_lock:
+            self.camera.responder.class_request(
+                UsbRequestType.CLASS_INTERFACE_OUT, UsbClassRequest.DEVICE_RESET, 0, 0, b"", 0
+            )
+
+    def _command_loop(self, conn: _CommandConnection) -> None:
+        sock = conn.sock
+        pending: tuple[int, int] | None = None  # (operation, tid) waiting for data OUT
+        pieces: list[bytes] = []
+        size = 0
+        oversize = False
+        while not conn.closed.is_set():
+            ptype, body = _read_packet(sock)
+            if ptype == PacketType.OPERATION_REQUEST:
+                req = self._decode(_P.OperationRequest.from_bytes, body)
+                if len(req.params) > containers.MAX_PARAMS or len(body) % 2:
+                    raise _Violation(f"OperationRequest of {len(body) + 8} bytes is malformed")
+                if pending is not None:
+                    log.warning("PTP/IP: new operation while a data phase OUT was expected")
+                pieces, size, oversize = [], 0, False
+                command = containers.encode_command(
+                    int(req.operation_code), req.transaction_id, tuple(req.params)
+                )
+                with self._txn_lock:
+                    responder = self.camera.responder
+                    responder.bulk_out(command)
+                    replies = self._drain()
+                if replies:
+                    pending = None
+                    self._send_replies(sock, replies)
+                else:
+                    pending = (int(req.operation_code), req.transaction_id)
+            elif ptype == PacketType.START_DATA:
+                start = self._decode(_P.StartData.from_bytes, body)
+                pieces, size = [], 0
+                oversize = start.len_total > MAX_DATA_OUT
+            elif ptype in _DATA_TYPES:
+                if ptype == PacketType.DATA:
+                    piece_payload = self._decode(_P.Data.from_bytes, body).payload
+                else:
+                    piece_payload = self._decode(_P.EndData.from_bytes, body).payload
+                if pending is None:
+                    log.debug("PTP/IP: data packet outside a data phase OUT, ignored")
+                    continue
+                if not oversize:
+                    size += len(piece_payload)
+                    if size > MAX_DATA_OUT:
+                        oversize, pieces = True, []
+                    else:
+                        pieces.append(piece_payload)
+                if ptype == PacketType.END_DATA:
+                    code, tid = pending
+                    pending = None
+                    if oversize:
+                        container = containers.encode_data_header(code, tid, MAX_DATA_OUT + 1)
+                    else:
+                        payload = b"".join(pieces)
+                        container = containers.encode_data_header(code, tid, len(payload)) + payload
+                    pieces, size, oversize = [], 0, False
+                    with self._txn_lock:
+                        self.camera.responder.bulk_out(container)
+                        replies = self._drain()
+                    self._send_replies(sock, replies)
+            elif ptype == PacketType.CANCEL:
+                cancel = self._decode(_P.Cancel.from_bytes, body)
+                with self._txn_lock:
+                    self.camera.responder.class_request(
+                        UsbRequestType.CLASS_INTERFACE_OUT,
+                        UsbClassRequest.CANCEL,
+                        0,
+                        0,
+                        UsbCancelRequest(transaction_id=cancel.transaction_id).to_bytes(),
+                        6,
+                    )
+                pending, pieces, size, oversize = None, [], 0, False
+            elif ptype == PacketType.PROBE_REQUEST:
+                sock.sendall(_packet(PacketType.PROBE_RESPONSE))
+            elif ptype == PacketType.PROBE_RESPONSE:
+                continue
+            else:
+                raise _Violation(f"{PacketType(ptype).name} is not valid on a command connection")
+
+    @staticmethod
+    def _decode(parse: Callable[[bytes], _T], body: bytes) -> _T:
+        try:
+            return parse(body)
+        except SpecDecodeError as exc:
+            what = getattr(parse, "__qualname__", "packet").rsplit(".", 1)[0]
+            raise _Violation(f"malformed {what} packet: {exc}") from exc
+
+    def _drain(self) -> list[bytes]:
+        responder = self.camera.responder
+        out: list[bytes] = []
+        while True:
+            item = responder.bulk_in()
+            if item is None:
+                return out
+            out.append(item)
+
+    def _send_replies(self, sock: socket.socket, replies: Iterable[bytes]) -> None:
+        small: list[bytes] = []
+        for blob in replies:
+            try:
+                header = containers.decode_header(blob)
+            except RemoteProtocolError:  # pragma: no cover - the responder builds them
+                log.error("responder produced a malformed container")
+                continue
+            tid = header.transaction_id
+            if header.type == ContainerType.DATA:
+                payload = memoryview(blob)[containers.HEADER_SIZE : header.length]
+                total = len(payload)
+                small.append(
+                    _packet(
+                        PacketType.START_DATA,
+                        _P.StartData(transaction_id=tid, len_total=total).to_bytes(),
+                    )
+                )
+                chunk = self.data_chunk
+                pos = 0
+                while total - pos > chunk:
+                    self._send_piece(sock, small, PacketType.DATA, tid, payload[pos : pos + chunk])
+                    pos += chunk
+                self._send_piece(sock, small, PacketType.END_DATA, tid, payload[pos:])
+            elif header.type == ContainerType.RESPONSE:
+                params = containers.decode_params(blob[containers.HEADER_SIZE : header.length])
+                body = _P.OperationResponse(
+                    response_code=header.code, transaction_id=tid, params=list(params)
+                ).to_bytes()
+                small.append(_packet(PacketType.OPERATION_RESPONSE, body))
+        if small:
+            sock.sendall(b"".join(small))
+
+    @staticmethod
+    def _send_piece(
+        sock: socket.socket, small: list[bytes], ptype: PacketType, tid: int, piece: memoryview
+    ) -> None:
+        head = _P.PacketHeader(
+            len_packet=PACKET_HEADER_SIZE + 4 + len(piece), packet_type=ptype
+        ).to_bytes() + tid.to_bytes(4, "little")
+        if len(piece) <= 4096:
+            small.append(head + bytes(piece))
+            return
+        if small:
+            head = b"".join(small) + head
+            small.clear()
+        sock.sendall(head)
+        sock.sendall(piece)
+
+    # --- the event connection ---------------------------------------------------------------
+
+    def _event_connection(self, sock: socket.socket, peer: str, body: bytes) -> None:
+        try:
+            request = _P.InitEventRequest.from_bytes(body)
+        except SpecDecodeError as exc:
+            self._violation(peer, f"malformed InitEventRequest: {exc}")
+            self._init_fail(sock)
+            return
+        with self._lock:
+            conn = self._active
+            if (
+                conn is None
+                or conn.number != request.connection_number
+                or conn.closed.is_set()
+                or conn.event_sock is not None
+            ):
+                conn = None
+            else:
+                conn.event_sock = sock
+        if conn is None:
+            self._violation(
+                peer, f"InitEventRequest for unknown connection {request.connection_number}"
+            )
+            self._init_fail(sock, InitFailReason.REJECTED_INITIATOR)
+            return
+        sock.sendall(_packet(PacketType.INIT_EVENT_ACK))
+        log.debug("PTP/IP %s: event connection for %d", peer, conn.number)
+        try:
+            self._event_loop(conn, sock)
+        finally:
+            with self._lock:
+                if conn.event_sock is sock:
+                    conn.event_sock = None
+
+    def _event_loop(self, conn: _CommandConnection, sock: socket.socket) -> None:
+        responder = self.camera.responder
+        while not conn.closed.is_set() and not self._stop.is_set():
+            readable, _, _ = select.select([sock], [], [], _EVENT_POLL_S)
+            if readable:
+                ptype, _body = _read_packet(sock)
+                if ptype == PacketType.PROBE_REQUEST:
+                    sock.sendall(_packet(PacketType.PROBE_RESPONSE))
+                elif ptype != PacketType.PROBE_RESPONSE:
+                    raise _Violation(
+                        f"{PacketType(ptype).name} is not valid on an event connection"
+                    )
+            with self._txn_lock:
+                event = responder.interrupt_in()
+            while event is not None:
+                header = containers.decode_header(event)
+                params = containers.decode_params(event[containers.HEADER_SIZE : header.length])
+                body = _P.Event(
+                    event_code=header.code,
+                    transaction_id=header.transaction_id,
+                    params=list(params),
+                ).to_bytes()
+                sock.sendall(_packet(PacketType.EVENT, body))
+                with self._txn_lock:
+                    event = responder.interrupt_in()
+
+
+def serve_ptpip(
+    camera: SimulatedCamera,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    **options: object,
+) -> PtpipServer:
+    """Serve ``camera`` over PTP/IP on ``host``:``port`` (0: any free port; see ``.port``).
+
+    Returns a running :class:`PtpipServer`; use it as a context manager (or call ``close()``)
+    to stop it.  ``options`` go to :class:`PtpipServer` (``init_timeout``, ``data_chunk``,
+    ``friendly_name``).  Raises ``OSError`` if the address cannot be bound.
+    """
+    server = PtpipServer(camera, host, port, **options)  # type: ignore[arg-type]
+    return server.start()
