@@ -108,23 +108,39 @@ def serializer_source() -> str:
 # regular expressions below see the camera's bytes; string literals are converted to the
 # decoding policy above once they are complete.
 
-_LUA_SPACE = " \t\n\r\f\v"
-_WS_START = frozenset(_LUA_SPACE + "-")
 # Whitespace and comments.  An unclosed long comment matches neither alternative, so the
 # scanner stops at "--" and the parser reports an error there.
 _WS = re.compile(r"(?:[ \t\n\r\f\v]+|--(?:\[(=*)\[.*?\]\1\]|(?!\[=*\[)[^\n]*))*", re.S)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUM = r"(?:0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
 _NUMBER = re.compile(
-    r"(-?)[ \t\n\r\f\v]*"
-    r"(?:0[xX]([0-9a-fA-F]+)"
-    r"|([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?))"
-    r"(?![0-9A-Za-z_.])"
+    r"(-?)[ \t\n\r\f\v]*(?:0[xX]([0-9a-fA-F]+)|([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"
+    r"|\.[0-9]+(?:[eE][+-]?[0-9]+)?))"
 )
-# Short strings, unrolled so that a missing quote cannot cause catastrophic backtracking.
-_DQ_STRING = re.compile(r'"([^"\\\r\n]*(?:\\(?:z[ \t\n\r\f\v]*|\r\n|\n\r|[\s\S])[^"\\\r\n]*)*)"')
-_SQ_STRING = re.compile(r"'([^'\\\r\n]*(?:\\(?:z[ \t\n\r\f\v]*|\r\n|\n\r|[\s\S])[^'\\\r\n]*)*)'")
-_LONG_STRING = re.compile(r"\[(=*)\[(.*?)\]\1\]", re.S)
-_LONG_OPEN = re.compile(r"\[=*\[")
+# Short string bodies, unrolled so that a missing quote cannot cause catastrophic backtracking.
+_DQ_BODY = r'[^"\\\r\n]*(?:\\(?:z[ \t\n\r\f\v]*|\r\n|\n\r|[\s\S])[^"\\\r\n]*)*'
+_SQ_BODY = r"[^'\\\r\n]*(?:\\(?:z[ \t\n\r\f\v]*|\r\n|\n\r|[\s\S])[^'\\\r\n]*)*"
+# One token, with the whitespace and comments before it.  The group that matched
+# (``lastgroup``) names it; "end" is the end of the input, "bad" a character that starts no
+# token (an unclosed long comment also ends up there).
+_TOKEN = re.compile(
+    r"(?:[ \t\n\r\f\v]+|--(?:\[(?P<ceq>=*)\[.*?\](?P=ceq)\]|(?!\[=*\[)[^\n]*))*(?:"
+    r"(?P<int>-?[0-9]+)(?![0-9A-Za-z_.])"
+    r"|(?P<sep>[,;])"
+    rf'|"(?P<dq>{_DQ_BODY})"'
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<assign>=)"
+    r"|(?P<lbrace>\{)"
+    r"|(?P<rbrace>\})"
+    r"|(?P<long>\[(?P<leq>=*)\[.*?\](?P=leq)\])"
+    r"|(?P<lbr>\[)"
+    r"|(?P<rbr>\])"
+    rf"|'(?P<sq>{_SQ_BODY})'"
+    rf"|(?P<num>-?[ \t\n\r\f\v]*{_NUM})(?![0-9A-Za-z_.])"
+    r"|(?P<end>\Z)"
+    r"|(?P<bad>.)"
+    r")",
+    re.S,
+)
 _ESCAPE = re.compile(
     r"\\(?:(\r\n|\n\r|\n|\r)|([0-9]{1,3})|x([0-9a-fA-F]{2})|(z[ \t\n\r\f\v]*)|(.))", re.S
 )
@@ -146,6 +162,7 @@ _DEFAULT_FORMAT = re.compile(r"(?:[^\t\n]+(?:\t[^\t\n]*)+\n)*")
 _DEFAULT_INT = re.compile(r"-?[0-9]+")
 
 _POSITIONAL = object()  # marker: the next value in a table constructor has no explicit key
+_VALUE, _FIELD, _NAMED, _KEY, _KEY_CLOSE, _KEY_EQ, _AFTER, _DONE = range(8)  # parser states
 
 
 def _text(latin: str) -> str:
@@ -235,7 +252,15 @@ def _as_list_or_dict(entries: dict[Any, Any]) -> Any:
 
 
 class _Parser:
-    """Iterative (explicit stack) parser of one Lua literal held as a latin-1 str."""
+    """Iterative (explicit stack) parser of one Lua literal held as a latin-1 str.
+
+    :data:`_TOKEN` splits the whole input into tokens (``finditer``; a ``bad`` token covers any
+    character that starts no token, so nothing is skipped silently).  The grammar is a state
+    machine over those tokens: ``_VALUE`` (a value is due), ``_FIELD`` (in a table: a field or
+    ``}``), ``_NAMED`` (in a table after a name: ``=`` makes it a key), ``_KEY``/``_KEY_CLOSE``/
+    ``_KEY_EQ`` (inside ``[key]=``), ``_AFTER`` (after a field: a separator or ``}``) and
+    ``_DONE`` (after the top-level value: only the end of input).
+    """
 
     def __init__(self, s: str, max_depth: int, max_items: int) -> None:
         self.s = s
@@ -246,135 +271,155 @@ class _Parser:
     def error(self, what: str, pos: int) -> LuaDecodeError:
         return LuaDecodeError(f"{what} at offset {pos}", position=pos)
 
-    def skip(self, pos: int) -> int:
-        if pos < self.n and self.s[pos] in _WS_START:
-            m = _WS.match(self.s, pos)
-            if m is not None:
-                return m.end()
-        return pos
+    def unexpected(self, m: re.Match[str], what: str = "") -> LuaDecodeError:
+        kind = m.lastgroup
+        pos = m.start(kind) if kind else m.start()
+        if kind == "end":
+            found = "unexpected end of input"
+        elif kind == "bad" and self.s.startswith("--", pos):
+            found = "unfinished long comment"
+        else:
+            found = f"unexpected {self.s[pos : pos + 10]!r}"
+        return self.error(f"{what}, {found}" if what else found, pos)
 
-    def describe(self, pos: int) -> str:
-        if pos >= self.n:
-            return "unexpected end of input"
-        return f"unexpected {self.s[pos : pos + 10]!r}"
-
-    def scalar(self, pos: int) -> tuple[Any, int]:
-        """Parse a non-table value at ``pos`` (already past whitespace)."""
-        s = self.s
-        c = s[pos] if pos < self.n else ""
-        if c == '"' or c == "'":
-            m = (_DQ_STRING if c == '"' else _SQ_STRING).match(s, pos)
-            if m is None:
-                raise self.error("unfinished string", pos)
-            body = m.group(1)
+    def scalar(self, m: re.Match[str]) -> Any:
+        """Convert a value token that is not ``{``."""
+        kind = m.lastgroup
+        if kind == "int":
+            text = m.group("int")
+            try:
+                return int(text)
+            except ValueError:  # more digits than int() converts: Lua would make it a double
+                return float(text)
+        if kind == "dq" or kind == "sq":
+            body = m.group(kind)
             if "\\" in body:
-                body = _unescape(body, pos)
-            return _text(body), m.end()
-        if c == "[":
-            m = _LONG_STRING.match(s, pos)
-            if m is None:
-                raise self.error("unfinished or invalid long string", pos)
-            body = m.group(2)
-            if body[:2] in ("\r\n", "\n\r"):
-                body = body[2:]
-            elif body[:1] in ("\r", "\n"):
-                body = body[1:]
-            if "\r" in body:
-                body = _NEWLINES.sub("\n", body)
-            return _text(body), m.end()
-        if c and c in "-.0123456789":
-            m = _NUMBER.match(s, pos)
-            if m is None:
-                raise self.error("malformed number", pos)
-            return _number(m), m.end()
-        if c.isascii() and (c.isalpha() or c == "_"):
-            m = _NAME.match(s, pos)
-            assert m is not None
-            name = m.group()
+                body = _unescape(body, m.start(kind) - 1)
+            return _text(body)
+        if kind == "name":
+            name = m.group("name")
             if name in _NAME_VALUES:
-                return _NAME_VALUES[name], m.end()
-            raise self.error(f"unexpected name {name!r} (only literals are accepted)", pos)
-        raise self.error(self.describe(pos), pos)
+                return _NAME_VALUES[name]
+            raise self.error(
+                f"unexpected name {name!r} (only literals are accepted)", m.start("name")
+            )
+        if kind == "num":
+            return _number(m.group("num"))
+        if kind == "long":
+            return _long_string(m.group("long"), len(m.group("leq")))
+        if kind == "lbr":
+            raise self.error("unfinished or invalid long string", m.start("lbr"))
+        raise self.unexpected(m)
 
     def parse(self) -> Any:
-        s, n = self.s, self.n
         stack: list[_Frame] = []
+        frame: _Frame | None = None
         items = 0
-        pos = self.skip(0)
-        want_value = True  # False: inside a table, after a field (or right after "{")
-        field_start = False
-        while True:
-            if want_value:
-                pos = self.skip(pos)
-                if pos < n and s[pos] == "{":
-                    if len(stack) >= self.max_depth:
-                        raise self.error(f"tables nested deeper than {self.max_depth}", pos)
-                    stack.append(_Frame(pos))
-                    pos += 1
-                    want_value = False
-                    field_start = True
+        max_items = self.max_items
+        state = _VALUE
+        value: Any = None
+        key: Any = None
+        name_token: re.Match[str] | None = None
+        for m in _TOKEN.finditer(self.s):
+            kind = m.lastgroup
+            if state in (_AFTER, _NAMED):
+                if state == _NAMED:
+                    assert frame is not None and name_token is not None
+                    if kind == "assign":
+                        # Reserved words are accepted as bare keys: chdkptp's serializer
+                        # writes {end=2} for the key "end".
+                        frame.key = name_token.group("name")
+                        state = _VALUE
+                        continue
+                    # The name was a value (nil/true/false) in the array part.
+                    items += 1
+                    frame.put(self.scalar(name_token), m.start())
+                if kind == "sep":
+                    state = _FIELD
                     continue
-                value, pos = self.scalar(pos)
-            elif field_start:
-                pos = self.skip(pos)
-                c = s[pos] if pos < n else ""
-                if c == "}":
-                    value = stack.pop().finish()
-                    pos += 1
-                elif c == "[" and not _LONG_OPEN.match(s, pos):
-                    key_pos = pos
-                    pos = self.skip(pos + 1)
-                    if pos < n and s[pos] == "{":
-                        raise self.error("a table cannot be a key", pos)
-                    key, pos = self.scalar(pos)
-                    pos = self.skip(pos)
-                    if s[pos : pos + 1] != "]":
-                        raise self.error("']' expected", pos)
-                    pos = self.skip(pos + 1)
-                    if s[pos : pos + 1] != "=":
-                        raise self.error("'=' expected", pos)
-                    stack[-1].key = _table_key(key, key_pos)
-                    pos += 1
-                    want_value = True
+                if kind != "rbrace":
+                    raise self.unexpected(m, "',' or '}' expected")
+                assert frame is not None
+                value = frame.finish()
+                stack.pop()
+                frame = stack[-1] if stack else None
+            elif state in (_VALUE, _FIELD):
+                if kind == "int":
+                    text = m.group("int")
+                    try:
+                        value = int(text)
+                    except ValueError:  # too many digits for int(): Lua makes a double
+                        value = float(text)
+                elif kind == "dq":
+                    value = m.group("dq")
+                    if "\\" in value:
+                        value = _unescape(value, m.start("dq") - 1)
+                    if not value.isascii():
+                        value = _text(value)
+                elif kind == "lbrace":
+                    if len(stack) >= self.max_depth:
+                        raise self.error(
+                            f"tables nested deeper than {self.max_depth}", m.start("lbrace")
+                        )
+                    frame = _Frame(m.start("lbrace"))
+                    stack.append(frame)
+                    state = _FIELD
+                    continue
+                elif state == _FIELD and kind == "name":
+                    name_token = m
+                    state = _NAMED
+                    continue
+                elif state == _FIELD and kind == "rbrace":
+                    assert frame is not None
+                    value = frame.finish()
+                    stack.pop()
+                    frame = stack[-1] if stack else None
+                elif state == _FIELD and kind == "lbr":
+                    state = _KEY
                     continue
                 else:
-                    if c.isascii() and (c.isalpha() or c == "_"):
-                        m = _NAME.match(s, pos)
-                        assert m is not None
-                        after = self.skip(m.end())
-                        if s[after : after + 1] == "=" and s[after + 1 : after + 2] != "=":
-                            # Reserved words are accepted as bare keys: chdkptp's serializer
-                            # writes {end=2} for the key "end".
-                            stack[-1].key = m.group()
-                            pos = after + 1
-                    want_value = True
-                    continue
-            else:  # after a field: separator or end of table
-                pos = self.skip(pos)
-                c = s[pos] if pos < n else ""
-                if c == "," or c == ";":
-                    pos += 1
-                    field_start = True
-                    continue
-                if c != "}":
-                    raise self.error(f"',' or '}}' expected, {self.describe(pos)}", pos)
-                value = stack.pop().finish()
-                pos += 1
+                    value = self.scalar(m)
+            elif state == _KEY:
+                if kind == "lbrace":
+                    raise self.error("a table cannot be a key", m.start("lbrace"))
+                key = _table_key(self.scalar(m), m.start())
+                state = _KEY_CLOSE
+                continue
+            elif state == _KEY_CLOSE:
+                if kind != "rbr":
+                    raise self.unexpected(m, "']' expected")
+                state = _KEY_EQ
+                continue
+            elif state == _KEY_EQ:
+                if kind != "assign":
+                    raise self.unexpected(m, "'=' expected")
+                assert frame is not None
+                frame.key = key
+                state = _VALUE
+                continue
+            else:  # _DONE
+                if kind != "end":
+                    raise self.unexpected(m, "trailing text after the value")
+                return value
             # A complete value: hand it to the enclosing table, or finish.
             items += 1
-            if items > self.max_items:
-                raise self.error(f"more than {self.max_items} values", pos)
-            if not stack:
-                pos = self.skip(pos)
-                if pos != n:
-                    raise self.error(f"trailing text after the value, {self.describe(pos)}", pos)
-                return value
-            stack[-1].put(value, pos)
-            want_value = False
-            field_start = False
+            if items > max_items:
+                raise self.error(f"more than {max_items} values", m.end())
+            if frame is None:
+                state = _DONE
+            elif frame.key is _POSITIONAL and value is not None:
+                frame.next_index += 1
+                frame.entries[frame.next_index] = value
+                state = _AFTER
+            else:
+                frame.put(value, m.end())
+                state = _AFTER
+        raise self.error("unexpected end of input", self.n)  # not reached: "end" ends the input
 
 
-def _number(m: re.Match[str]) -> int | float:
+def _number(text: str) -> int | float:
+    m = _NUMBER.fullmatch(text)
+    assert m is not None
     minus, hexdigits, dec = m.groups()
     value: int | float
     if hexdigits is not None:
@@ -387,6 +432,17 @@ def _number(m: re.Match[str]) -> int | float:
         except ValueError:  # more digits than int() converts: Lua would make it a double
             value = float(dec)
     return -value if minus else value
+
+
+def _long_string(token: str, level: int) -> str:
+    body = token[level + 2 : -(level + 2)]
+    if body[:2] in ("\r\n", "\n\r"):
+        body = body[2:]
+    elif body[:1] in ("\r", "\n"):
+        body = body[1:]
+    if "\r" in body:
+        body = _NEWLINES.sub("\n", body)
+    return _text(body)
 
 
 def _table_key(key: Any, pos: int) -> Any:
@@ -508,8 +564,16 @@ _QUOTE_TABLE[ord('"')] = '\\"'
 _QUOTE_TABLE[ord("\\")] = "\\\\"
 
 
+# Runs of bytes that need escaping (everything but printable ASCII other than '"' and '\\').
+_NEEDS_ESCAPE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def _escape_run(m: re.Match[str]) -> str:
+    return m.group().translate(_QUOTE_TABLE)
+
+
 def _quote(data: bytes) -> str:
-    return '"' + data.decode("latin-1").translate(_QUOTE_TABLE) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(_escape_run, data.decode("latin-1")) + '"'
 
 
 def _dump_int(value: int) -> str:
