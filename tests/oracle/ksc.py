@@ -164,7 +164,21 @@ def compile_targets(targets: tuple[str, ...] = TARGETS) -> dict[str, CompileResu
         except OSError:  # another process finished the same target first
             shutil.rmtree(work, ignore_errors=True)
         results[target] = CompileResult(target, 0, log, done)
+    _prune(keep=base)
     return {t: results[t] for t in targets}
+
+
+def _prune(keep: Path, limit: int = 8) -> None:
+    """Drop the oldest cached outputs beyond ``limit`` (each spec edit makes a new digest)."""
+    if not OUT_CACHE.is_dir():
+        return
+    others = sorted(
+        (p for p in OUT_CACHE.iterdir() if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in others[limit - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def import_python(folder: Path) -> dict[str, ModuleType]:
