@@ -108,8 +108,8 @@ def serializer_source() -> str:
 # regular expressions below see the camera's bytes; string literals are converted to the
 # decoding policy above once they are complete.
 
-# Whitespace and comments.  An unclosed long comment matches neither alternative, so the
-# scanner stops at "--" and the parser reports an error there.
+# Whitespace and comments, the prefix _TOKEN skips before each token (for callers that must
+# tell text without any value apart).
 _WS = re.compile(r"(?:[ \t\n\r\f\v]+|--(?:\[(=*)\[.*?\]\1\]|(?!\[=*\[)[^\n]*))*", re.S)
 _NUM = r"(?:0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
 _NUMBER = re.compile(

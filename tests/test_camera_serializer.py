@@ -235,3 +235,50 @@ def test_hypothesis_float_numbers_on_a_float_lua(x: float) -> None:
     # lupa's Lua 5.1 has double numbers (a camera has integers only); floats must survive.
     out = serialize(lua_value(repr(x)))
     assert lua.loads(out) == x
+
+
+# ---------------------------------------------------------------------------------------------
+# End to end on the simulated camera's script host: serializer prepended to a script, messages
+# read as ReadScriptMsg would deliver them, decoded by chdkptp.script.
+
+
+def _run_on_sim(source: str) -> list[Any]:
+    sim_camera = pytest.importorskip("chdkptp.sim.camera")
+    from chdkptp.script import decode_message
+
+    host = sim_camera.SimulatedCamera().scripts
+    _id, status = host.execute(source.encode(), 0)
+    assert status == 0
+    for _ in range(10):
+        host.pump()
+        if not host.running:
+            break
+    out = []
+    while (m := host.read_msg()) is not None:
+        out.append(decode_message([m.type, m.subtype, m.script_id, len(m.data)], m.data))
+    return out
+
+
+def test_end_to_end_on_simulated_camera() -> None:
+    script = (
+        SOURCE
+        + '\nwrite_usb_msg({1, 2, a = {b = "x\\0y"}, ["end"] = true})\n'
+        + 'return {n = 5, t = {"p", "q"}}, 7, "s", {}\n'
+    )
+    messages = _run_on_sim(script)
+    assert [m.type.name for m in messages] == ["USER", "RET", "RET", "RET", "RET"]
+    assert [m.value for m in messages] == [
+        {1: 1, 2: 2, "a": {"b": "x\x00y"}, "end": True},
+        {"n": 5, "t": ["p", "q"]},
+        7,
+        "s",
+        {},
+    ]
+    assert messages[0].raw.startswith(b"{")  # the serializer, not CHDK's default text
+
+
+def test_without_serializer_default_text_is_decoded_lossily() -> None:
+    messages = _run_on_sim('return {a = 1, t = {1, 2, 3}, s = "12"}\n')
+    assert len(messages) == 1
+    assert b"\t" in messages[0].raw
+    assert messages[0].value == {"a": 1, "t": [1, 2, 3], "s": 12}  # "12" comes back as 12
