@@ -51,6 +51,9 @@ _MAX_TID = 0xFFFFFFFF  # reserved by ISO 15740; ids wrap to 1 before it
 _MAX_STALE = 64  # containers of earlier transactions skipped before giving up
 _CLOSE_TIMEOUT = 1.0
 
+#: Standard PTP storage enumeration: PowerShots refuse record mode after any of these.
+_STORAGE_ENUMERATION = frozenset(int(op) for op in OperationCode if op.storage_enumeration)
+
 _CATEGORY_ERRORS: dict[str, type[ResponseError]] = {
     "busy": DeviceBusy,
     "not_supported": OperationNotSupported,
@@ -235,20 +238,20 @@ class Session:
         operation, and transport errors (``DeviceError``, ``ChdkTimeoutError``,
         ``RemoteProtocolError``).
         """
-        op = OperationCode.coerce(operation)
-        if op.storage_enumeration:
+        if operation in _STORAGE_ENUMERATION:
             raise LocalProtocolError(
-                f"{op.name} is standard PTP storage enumeration, which makes PowerShots refuse "
-                "record mode; chdkptp never sends it (use the CHDK file functions)"
+                f"{OperationCode.coerce(operation).name} is standard PTP storage enumeration, "
+                "which makes PowerShots refuse record mode; chdkptp never sends it (use the "
+                "CHDK file functions)"
             )
         if len(params) > 5:
             raise ValueError("a PTP command has at most 5 parameters")
         with self.lock:
-            if not self._open and op != OperationCode.GET_DEVICE_INFO:
+            if not self._open and operation != OperationCode.GET_DEVICE_INFO:
                 raise LocalProtocolError("the PTP session is not open")
             if self._dirty:
                 self._resync()
-            return self._run(op, tuple(params), tid=self._next_tid(), data_out=data_out,
+            return self._run(operation, tuple(params), tid=self._next_tid(), data_out=data_out,
                              data_size=data_size, sink=sink, timeout=timeout)
 
     def _run(

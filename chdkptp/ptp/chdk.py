@@ -187,17 +187,23 @@ def write_status_error(params: tuple[int, ...], script_id: int) -> ChdkError | N
 class PollSchedule:
     """Delays (seconds) between polls while waiting for a script: fast first, then backing off.
 
-    The first polls come almost at once (a short script is done within a few ms), each delay
-    then doubles up to ``maximum``.  Call :meth:`reset` when something happened (a message
-    arrived) to be quick again.
+    The first ``immediate`` polls come at once (a short script is done within a few ms), then
+    the delay grows from ``first`` by ``factor`` per poll up to ``maximum``.  With the default
+    factor 1.5 a script is seen at most about a third of its run time (and at most ``maximum``)
+    after it ended, while a long script costs at most 1/``maximum`` polls per second.  Call
+    :meth:`reset` when something happened (a message arrived) to be quick again.
     """
 
-    def __init__(self, *, first: float = 0.0005, maximum: float = 0.05, immediate: int = 2) -> None:
+    def __init__(self, *, first: float = 0.0005, maximum: float = 0.05, immediate: int = 2,
+                 factor: float = 1.5) -> None:
         if first <= 0 or maximum < first:
             raise ValueError("need 0 < first <= maximum")
+        if factor < 1:
+            raise ValueError("factor must be >= 1")
         self.first = first
         self.maximum = maximum
         self.immediate = immediate
+        self.factor = factor
         self._n = 0
 
     def reset(self) -> None:
@@ -210,7 +216,7 @@ class PollSchedule:
         self._n += 1
         if n < self.immediate:
             return 0.0
-        return float(min(self.maximum, self.first * (2 ** (n - self.immediate))))
+        return float(min(self.maximum, self.first * self.factor ** (n - self.immediate)))
 
     def __iter__(self) -> Iterator[float]:
         while True:

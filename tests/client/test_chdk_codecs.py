@@ -131,7 +131,7 @@ def test_write_status_ok() -> None:
 
 def test_poll_schedule_starts_fast_and_backs_off() -> None:
     schedule = PollSchedule(first=0.001, maximum=0.05, immediate=2)
-    delays = list(itertools.islice(schedule, 12))
+    delays = list(itertools.islice(schedule, 20))
     assert delays[:2] == [0.0, 0.0]
     assert delays[2] == 0.001
     assert all(b >= a for a, b in itertools.pairwise(delays))
@@ -146,3 +146,5 @@ def test_poll_schedule_rejects_bad_settings() -> None:
         PollSchedule(first=0)
     with pytest.raises(ValueError):
         PollSchedule(first=0.1, maximum=0.01)
+    with pytest.raises(ValueError):
+        PollSchedule(factor=0.5)
