@@ -21,7 +21,7 @@ check-generated: $(STAMP)
 	@$(PY) -m codegen --check || { echo "generated/ is stale: run make generate"; exit 1; }
 
 lint: $(STAMP)
-	$(PY) -m ruff check chdkptp codegen generated tests bench examples
+	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m tests.layering
 
