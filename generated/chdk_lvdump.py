@@ -8,6 +8,7 @@ file ends after the last whole record; nothing else (no index, no timestamps) is
 from __future__ import annotations
 
 import struct
+from enum import IntEnum
 from typing import Any
 
 from . import _runtime
@@ -17,6 +18,40 @@ _S0 = struct.Struct("<III")
 _S1 = struct.Struct("<I")
 
 
+class LvdumpVersion(IntEnum):
+    """Values of ``lvdump_version`` in spec/chdk_lvdump.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: Dump format minor version this library writes.
+    MINOR = 0
+    #: Dump format major version this library writes and reads; other majors are refused.
+    MAJOR = 1
+
+    @classmethod
+    def _missing_(cls, value: object) -> LvdumpVersion | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> LvdumpVersion:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_LVDUMP_VERSION.get(value)
+        return member if member is not None else cls(value)
+
+    @property
+    def orig_id(self) -> str | int | None:
+        """Spec metadata ``-orig-id`` of this entry (None if absent)."""
+        return _META_LVDUMP_VERSION.get(self._value_, {}).get("orig_id")
+
+
+_MEMBERS_LVDUMP_VERSION: dict[int, LvdumpVersion] = {m.value: m for m in LvdumpVersion}
+_META_LVDUMP_VERSION: dict[int, dict[str, str | int]] = {
+    0: {"orig_id": "minor"},
+    1: {"orig_id": "major"},
+}
+
+
 class ChdkLvdump(KaitaiStruct):
     """A recording of CHDK live-view frames as chdkptp's `lvdump` command writes them and its GUI
     plays them back: a 16-byte file header, then one record per frame, each the u4 frame length
@@ -24,6 +59,7 @@ class ChdkLvdump(KaitaiStruct):
     file ends after the last whole record; nothing else (no index, no timestamps) is stored.
     """
 
+    LvdumpVersion = LvdumpVersion
     _seq_fields: tuple[str, ...] = ("header", "header_rest", "records")
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None

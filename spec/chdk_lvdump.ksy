@@ -62,3 +62,15 @@ types:
         size: len_frame
         doc: One GetDisplayData data phase (`chdk_lv_frame`), byte for byte.
         doc-ref: "fact sheet §3.6; chdk_lv_frame.ksy"
+enums:
+  lvdump_version:
+    0:
+      id: minor
+      -orig-id: minor
+      doc: "Dump format minor version this library writes."
+      doc-ref: "fact sheet §3.6 (chdkptp lua/chdku.lua live_dump_start)"
+    1:
+      id: major
+      -orig-id: major
+      doc: "Dump format major version this library writes and reads; other majors are refused."
+      doc-ref: "fact sheet §3.6 (chdkptp lua/chdku.lua live_dump_start)"
