@@ -43,6 +43,7 @@ from chdkptp.errors import (
 )
 from chdkptp.lua import dumps, encode_str
 from chdkptp.ptp.chdk import (
+    OUR_VERSION,
     PollSchedule,
     ScriptStatus,
     check_feature,
@@ -351,9 +352,9 @@ class Camera:
         if len(resp.params) < 2:
             raise RemoteProtocolError("CHDK Version returned fewer than 2 parameters")
         version = (int(resp.params[0]), int(resp.params[1]))
-        if not supports(version, "script_status"):
-            log.warning("camera speaks CHDK protocol %d.%d; this library speaks %s", *version,
-                        "2.x")
+        if version[0] != OUR_VERSION[0]:
+            log.warning("camera speaks CHDK protocol %d.%d; this library speaks %d.x: CHDK "
+                        "functions will refuse to run", *version, OUR_VERSION[0])
         return version
 
     def reconnect(self, timeout: float = 10.0) -> None:

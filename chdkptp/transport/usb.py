@@ -149,18 +149,20 @@ class UsbTransport:
     def _claim(self, cfg: Any) -> None:
         dev = self.device
         try:
+            # Only Linux has kernel drivers to detach; elsewhere libusb answers NOT_SUPPORTED.
+            active = dev.is_kernel_driver_active(self._intf_num)
+        except (NotImplementedError, usb.core.USBError):
+            active = False
+        try:
+            if active:
+                dev.detach_kernel_driver(self._intf_num)
+                self._detached = True
+                log.debug("detached kernel driver from interface %d", self._intf_num)
             try:
-                if dev.is_kernel_driver_active(self._intf_num):
-                    dev.detach_kernel_driver(self._intf_num)
-                    self._detached = True
-                    log.debug("detached kernel driver from interface %d", self._intf_num)
-            except NotImplementedError:
-                pass  # not Linux (or a backend without the notion)
-            try:
-                active = dev.get_active_configuration()
+                config = dev.get_active_configuration()
             except usb.core.USBError:
-                active = None
-            if active is None or active.bConfigurationValue != cfg.bConfigurationValue:
+                config = None
+            if config is None or config.bConfigurationValue != cfg.bConfigurationValue:
                 dev.set_configuration(cfg.bConfigurationValue)
             usb.util.claim_interface(dev, self._intf_num)
             self._claimed = True

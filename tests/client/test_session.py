@@ -201,3 +201,9 @@ def test_ctrl_c_during_data_phase_recovers(backend: SimulatedBackend,
     assert cam.closed
     with connect(backend=backend) as again:
         assert again.run_lua("return 4") == 4
+
+
+def test_transaction_ids_wrap_before_the_reserved_value(session: Session) -> None:
+    session._tid = 0xFFFFFFFE
+    session.transaction(OperationCode.CHDK, (ChdkCommand.VERSION,))
+    assert session.last_transaction_id == 1

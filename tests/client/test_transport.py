@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 import usb.core
+import usb.util
 
+import chdkptp
 from chdkptp._generated.chdk_codes import ChdkCommand, TempDataFlags
 from chdkptp._generated.chdk_upload_file import ChdkUploadFile
 from chdkptp._generated.ptp_codes import ContainerType, OperationCode, ResponseCode
@@ -224,3 +226,24 @@ def test_access_error_says_how_to_fix() -> None:
     assert "ptpcamerad" in busy_advice("darwin")
     assert "Zadig" in busy_advice("win32")
     assert access_advice("plan9") and busy_advice("plan9")
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [(usb.core.USBError("Access denied (insufficient permissions)", -3, errno.EACCES),
+      "permission"),
+     (usb.core.USBError("Resource busy", -6, errno.EBUSY), "busy")],
+)
+def test_claim_refused_by_the_os(backend: SimulatedBackend, monkeypatch: pytest.MonkeyPatch,
+                                 error: usb.core.USBError, cause: str) -> None:
+    """The OS edge (libusb's claim) refuses: the error names the cause and the fix."""
+
+    def refuse(_device: object, _interface: object) -> None:
+        raise error
+
+    monkeypatch.setattr(usb.util, "claim_interface", refuse)
+    with pytest.raises(DeviceAccessError) as info:
+        chdkptp.connect(backend=backend)
+    assert info.value.cause == cause
+    assert ("udev" in str(info.value)) or ("gvfs" in str(info.value)) or \
+        ("ptpcamerad" in str(info.value)) or ("WinUSB" in str(info.value))
