@@ -590,3 +590,70 @@ def test_str_policy_round_trips_camera_bytes() -> None:
         assert lua.encode_str(lua.decode_bytes(raw)) == raw
         assert lua.encode_str(loads(dumps(raw))) == raw
     assert math.isinf(loads("1e999"))
+
+
+# ---------------------------------------------------------------------------------------------
+# chdkptp-style text: pretty mode (with its trailing-comma quirk) and the 2014 legacy style,
+# written by a small emulator of those serializers.
+
+_BARE_KEY = __import__("re").compile(r"[_A-Za-z][_A-Za-z0-9]*")
+
+
+def _lua_quote(s: str) -> str:
+    # Lua's %q: quote, backslash and newline escaped with a backslash, CR as \r, NUL as \000
+    raw = lua.encode_str(s).decode("latin-1")
+    out = raw.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\\n")
+    return '"' + out.replace("\r", "\\r").replace("\0", "\\000") + '"'
+
+
+def _emulate(value: Any, style: str, level: int = 1) -> str:
+    if isinstance(value, str):
+        return _lua_quote(value)
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    items = list(enumerate(value, 1)) if isinstance(value, list) else list(value.items())
+    if style == "legacy":
+        body = "".join(f"[{_emulate(k, style)}]={_emulate(v, style)}," for k, v in items)
+        return "{" + body + "}"
+    pad = "\n" + " " * level
+    parts: list[str] = []
+    for k, v in items:
+        text = _emulate(v, style, level + 1)
+        if isinstance(value, list):
+            # tables and the first scalar of a run start a new line; later scalars follow inline
+            newline = (
+                isinstance(v, (list, dict)) or k == 1 or isinstance(value[k - 2], (list, dict))
+            )
+            parts.append(pad + text if newline else text)
+        elif isinstance(k, str) and _BARE_KEY.fullmatch(k) and k not in ("end", "nil"):
+            parts.append(f"{pad}{k}={text}")
+        else:
+            parts.append(f"{pad}[{_emulate(k, style)}]={text}")
+    out = ",".join(parts)
+    if isinstance(value, list) and value and isinstance(value[-1], (list, dict)):
+        out += "," + pad  # the pretty-mode quirk: a comma (and indent) before the brace
+    return "{" + out + "\n" + " " * (level - 1) + "}"
+
+
+_plain = st.recursive(
+    st.booleans() | st.integers(lua.INT_MIN, lua.INT_MAX) | st.text(max_size=8),
+    lambda c: (
+        st.lists(c, min_size=1, max_size=4)
+        | st.dictionaries(st.text(min_size=1, max_size=6), c, min_size=1, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@given(_plain, st.sampled_from(["pretty", "legacy"]))
+def test_chdkptp_pretty_and_legacy_text(value: Any, style: str) -> None:
+    data = _emulate(value, style).encode("latin-1")  # the emulator works on a byte view
+    assert loads(data) == value
+    assert lua_eval(data) == value  # the emulated text is real Lua
+
+
+def test_emulator_matches_fact_sheet_example() -> None:
+    assert _emulate([[1, 2], [3, 4]], "pretty") == "{\n {\n  1,2\n },\n {\n  3,4\n },\n \n}"
+    assert _emulate([1, 2, 3], "legacy") == "{[1]=1,[2]=2,[3]=3,}"
