@@ -56,7 +56,7 @@ from chdkptp.ptp.chdk import (
     write_status_error,
 )
 from chdkptp.script import ScriptMessage, decode_message, encode_message
-from chdkptp.session import Response, Session
+from chdkptp.session import Event, Response, Session
 from chdkptp.transport.base import DataSink, DataSource
 from chdkptp.transport.usb import DEFAULT_BULK_TIMEOUT, UsbTransport
 
@@ -401,6 +401,13 @@ class Camera:
             self.session, self.info, self.device_info, self.chdk_version = previous
             raise
         self._script_lock = session.lock
+
+    def read_event(self, timeout: float = 0.0) -> Event | None:
+        """The next PTP event from the camera (interrupt endpoint), or None after ``timeout``.
+
+        CHDK work never needs events; Canon cameras report e.g. CameraModeChanged here.
+        """
+        return self.session.read_event(timeout)
 
     # --- CHDK plumbing --------------------------------------------------------------------
 

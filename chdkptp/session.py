@@ -18,7 +18,7 @@ import weakref
 from dataclasses import dataclass
 
 from chdkptp._generated.chdk_codes import ChdkCommand
-from chdkptp._generated.ptp_codes import ContainerType, OperationCode, ResponseCode
+from chdkptp._generated.ptp_codes import ContainerType, EventCode, OperationCode, ResponseCode
 from chdkptp.errors import (
     ChdkPtpError,
     ChdkTimeoutError,
@@ -35,13 +35,14 @@ from chdkptp.errors import (
 )
 from chdkptp.ptp.containers import (
     HEADER_SIZE,
+    decode_header,
     decode_params,
     encode_command,
     encode_data_header,
 )
 from chdkptp.transport.base import DataSink, DataSource, Transport
 
-__all__ = ["Response", "Session", "close_all_sessions", "response_error"]
+__all__ = ["Event", "Response", "Session", "close_all_sessions", "response_error"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,21 @@ class Response:
     code: ResponseCode
     params: tuple[int, ...]
     data: bytes | bytearray | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One PTP event from the interrupt endpoint (e.g. Canon CameraModeChanged).
+
+    Attributes:
+        code: the event code (an open ``EventCode``: unknown codes stay readable).
+        transaction_id: the transaction the event refers to (0 if none).
+        params: up to three event parameters.
+    """
+
+    code: EventCode
+    transaction_id: int
+    params: tuple[int, ...]
 
 
 def operation_name(operation: int, params: tuple[int, ...] = ()) -> str:
@@ -316,6 +332,22 @@ class Session:
         if code != ResponseCode.OK:
             raise response_error(code, op, params, rparams)
         return Response(code, rparams, data)
+
+    def read_event(self, timeout: float = 0.0) -> Event | None:
+        """Read one PTP event (interrupt endpoint), or None if none comes within ``timeout``.
+
+        Does not take the session lock: events may be read from another thread while
+        transactions run.  Raises ``RemoteProtocolError`` for a malformed event container.
+        """
+        raw = self.transport.read_event(timeout)
+        if raw is None:
+            return None
+        header = decode_header(raw)
+        if header.type != ContainerType.EVENT:
+            raise RemoteProtocolError(f"interrupt endpoint sent a container of type {header.type}")
+        body = raw[HEADER_SIZE : header.length]
+        params = tuple(decode_params(body[: len(body) - len(body) % 4]))
+        return Event(EventCode.coerce(header.code), header.transaction_id, params)
 
     def _resync(self, timeout: float = 2.0) -> None:
         """Bring the device back to idle after an interrupted transaction.

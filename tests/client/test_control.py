@@ -9,7 +9,7 @@ import pytest
 
 import chdkptp
 from chdkptp._generated.chdk_codes import ChdkCommand
-from chdkptp._generated.ptp_codes import OperationCode
+from chdkptp._generated.ptp_codes import EventCode, OperationCode
 from chdkptp.camera import Camera
 from chdkptp.errors import CameraNotFoundError, DeviceDisconnectedError, ScriptError
 from chdkptp.sim import SimulatedBackend, SimulatedCamera
@@ -179,3 +179,15 @@ def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera) -> None:
         watcher.join()
     assert not cam.closed
     assert cam.run_lua("return 7") == 7
+
+
+@FAST
+def test_mode_change_event(cam: Camera) -> None:
+    while cam.read_event(0.01) is not None:  # drop anything from connecting
+        pass
+    cam.switch_mode("record")
+    cam.script_status()
+    event = cam.read_event(1.0)
+    assert event is not None
+    assert event.code == EventCode.CANON_CAMERA_MODE_CHANGED
+    assert event.params == ()
