@@ -597,6 +597,33 @@ def test_str_policy_round_trips_camera_bytes() -> None:
 # written by a small emulator of those serializers.
 
 _BARE_KEY = __import__("re").compile(r"[_A-Za-z][_A-Za-z0-9]*")
+# Bracketed here so that real Lua reads the text; the chdkptp bug (bare reserved words) has its
+# own case in test_loads_fact_sheet_formats.
+_RESERVED = frozenset(
+    [
+        "and",
+        "break",
+        "do",
+        "else",
+        "elseif",
+        "end",
+        "false",
+        "for",
+        "function",
+        "if",
+        "in",
+        "local",
+        "nil",
+        "not",
+        "or",
+        "repeat",
+        "return",
+        "then",
+        "true",
+        "until",
+        "while",
+    ]
+)
 
 
 def _lua_quote(s: str) -> str:
@@ -627,7 +654,7 @@ def _emulate(value: Any, style: str, level: int = 1) -> str:
                 isinstance(v, (list, dict)) or k == 1 or isinstance(value[k - 2], (list, dict))
             )
             parts.append(pad + text if newline else text)
-        elif isinstance(k, str) and _BARE_KEY.fullmatch(k) and k not in ("end", "nil"):
+        elif isinstance(k, str) and _BARE_KEY.fullmatch(k) and k not in _RESERVED:
             parts.append(f"{pad}{k}={text}")
         else:
             parts.append(f"{pad}[{_emulate(k, style)}]={text}")
