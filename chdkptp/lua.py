@@ -81,7 +81,7 @@ def encode_str(text: str) -> bytes:
         ValueError: ``text`` holds a lone surrogate that does not stand for a byte.
     """
     try:
-        return text.encode(_ENCODING, _ERRORS)
+        return str.encode(text, _ENCODING, _ERRORS)  # not a subclass's own encode()
     except UnicodeEncodeError as exc:
         raise ValueError(f"string cannot be encoded for the camera: {exc}") from exc
 
@@ -584,7 +584,7 @@ def _dump_int(value: int) -> str:
         )
     if value > INT_MAX:
         return f"0x{value:x}"
-    return str(value)
+    return int.__repr__(value)
 
 
 def _dump_float(value: float) -> str:
@@ -592,7 +592,7 @@ def _dump_float(value: float) -> str:
         raise ValueError(f"{value!r} has no Lua literal")
     if value.is_integer() and INT_MIN <= value <= UINT_MAX:
         return _dump_int(int(value))
-    return repr(value)
+    return float.__repr__(value)
 
 
 def _dump_scalar(value: Any) -> str | None:
@@ -602,10 +602,12 @@ def _dump_scalar(value: Any) -> str | None:
         return "true"
     if value is False:
         return "false"
+    # Subclasses (IntEnum, custom str types) are converted to the plain type first, so their
+    # own __str__/__repr__/encode cannot change what is written.
     if isinstance(value, int):
-        return _dump_int(value)
+        return _dump_int(int(value))
     if isinstance(value, float):
-        return _dump_float(value)
+        return _dump_float(float(value))
     if isinstance(value, str):
         return _quote(encode_str(value))
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -634,7 +636,11 @@ def dumps(value: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str:
     ``str`` (encoded with the module's policy) and bytes-like values → a double-quoted string
     in which every byte outside printable ASCII, and ``"`` and ``\\``, is escaped
     (``\\ddd``), so the literal can never be broken out of; ``list``/``tuple`` → ``{a,b}``;
-    ``dict`` → ``{[k]=v}`` with every key bracketed (also reserved words).
+    ``dict`` → ``{[k]=v}`` with every key bracketed (also reserved words).  Subclasses
+    (``IntEnum``, ``str`` subclasses) are written as their base type; their own ``__str__``,
+    ``__repr__`` or ``encode`` are not used.  The output is one Lua expression; a negative
+    number starts with ``-``, so put a space before it when it follows a minus sign
+    (``x - -1``, not ``x --1``, which Lua reads as a comment).
 
     Raises:
         ValueError: an integer out of range, a non-finite float, a nil or NaN key, nesting

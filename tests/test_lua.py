@@ -684,3 +684,33 @@ def test_chdkptp_pretty_and_legacy_text(value: Any, style: str) -> None:
 def test_emulator_matches_fact_sheet_example() -> None:
     assert _emulate([[1, 2], [3, 4]], "pretty") == "{\n {\n  1,2\n },\n {\n  3,4\n },\n \n}"
     assert _emulate([1, 2, 3], "legacy") == "{[1]=1,[2]=2,[3]=3,}"
+
+
+def test_dumps_ignores_subclass_overrides() -> None:
+    import enum
+
+    class EvilStr(str):
+        def encode(self, *args: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
+            return b'"; os.exit() --'
+
+        def __str__(self) -> str:
+            return '"; os.exit() --'
+
+    class EvilInt(int):
+        def __str__(self) -> str:
+            return "os.exit()"
+
+        __repr__ = __str__
+
+    class EvilFloat(float):
+        def __repr__(self) -> str:
+            return "os.exit()"
+
+    class Color(enum.IntEnum):
+        RED = 3
+
+    assert dumps(EvilStr("ab")) == '"ab"'
+    assert dumps(EvilInt(7)) == "7"
+    assert dumps(EvilFloat(1.5)) == "1.5"
+    assert dumps(Color.RED) == "3"
+    assert dumps({EvilStr("k"): EvilInt(1)}) == '{["k"]=1}'
