@@ -58,6 +58,8 @@ from chdkptp.ptp.chdk import (
 from chdkptp.script import ScriptMessage, decode_message, encode_message
 from chdkptp.session import Event, Response, Session
 from chdkptp.transport.base import DataSink, DataSource
+from chdkptp.transport.ptpip import DEFAULT_PORT as PTPIP_PORT
+from chdkptp.transport.ptpip import PtpipTransport
 from chdkptp.transport.usb import DEFAULT_BULK_TIMEOUT, UsbTransport
 
 __all__ = ["Camera", "CameraStatus", "Script", "connect"]
@@ -294,10 +296,12 @@ class Camera:
     """
 
     def __init__(self, session: Session, *, info: CameraInfo | None = None,
-                 backend: Any = None, timeout: float = DEFAULT_BULK_TIMEOUT) -> None:
+                 backend: Any = None, timeout: float = DEFAULT_BULK_TIMEOUT,
+                 host: str | None = None, port: int = PTPIP_PORT) -> None:
         self.session = session
         self.info = info
         self._backend = backend
+        self._host, self._port = host, port  # PTP/IP address (host None: USB)
         self._timeout = timeout
         self.device_info: PtpDeviceInfo = self._get_device_info()
         self.chdk_version: Version | None = self._probe_version()
@@ -376,6 +380,7 @@ class Camera:
                     serial=info.serial if info and info.serial else None,
                     model=None if info and info.serial else (info.model if info else None),
                     backend=self._backend, timeout=self._timeout,
+                    host=self._host, port=self._port,
                 )
                 break
             except (CameraNotFoundError, DeviceError, ChdkTimeoutError) as exc:
@@ -747,9 +752,16 @@ def _apex96(name: str, value: float, fn: Callable[[float], float]) -> int:
 
 def _open_session(*, serial: str | None, model: str | None, bus: int | None = None,
                   address: int | None = None, backend: Any, timeout: float,
-                  min_gap: float = 0.0) -> tuple[Session, CameraInfo]:
-    device, info = find_device(serial, model=model, bus=bus, address=address, backend=backend)
-    transport = UsbTransport.open(device, timeout=timeout)
+                  min_gap: float = 0.0, host: str | None = None,
+                  port: int = PTPIP_PORT) -> tuple[Session, CameraInfo | None]:
+    transport: UsbTransport | PtpipTransport
+    info: CameraInfo | None = None
+    if host is not None:
+        transport = PtpipTransport.open(host, port, timeout=timeout)
+    else:
+        device, info = find_device(serial, model=model, bus=bus, address=address,
+                                   backend=backend)
+        transport = UsbTransport.open(device, timeout=timeout)
     session = Session(transport, min_gap=min_gap)
     try:
         session.open()
@@ -768,6 +780,8 @@ def connect(
     backend: Any = None,
     timeout: float = DEFAULT_BULK_TIMEOUT,
     min_gap: float = 0.0,
+    host: str | None = None,
+    port: int = PTPIP_PORT,
 ) -> Camera:
     """Connect to a camera and return a :class:`Camera` (also a context manager).
 
@@ -777,13 +791,21 @@ def connect(
     seconds; ``min_gap`` the minimum time between transactions, for slow cameras.  Opens a
     session (GetDeviceInfo, CHDK Version).  Raises ``CameraNotFoundError`` (listing what was
     found), ``DeviceAccessError`` (with the fix for this OS), ``DeviceDisconnectedError``.
+
+    ``host`` (and ``port``, default 15740) connect over PTP/IP (Wi-Fi) instead of USB; the
+    USB selectors must then be left out.  Raises ``CameraNotFoundError`` when nothing answers
+    there and ``TransportError`` when the camera refuses the connection.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
+    if host is not None and (serial, model, bus, address, backend) != (None,) * 5:
+        raise ValueError("host= (PTP/IP) cannot be combined with USB selectors or backend=")
     session, info = _open_session(serial=serial, model=model, bus=bus, address=address,
-                                  backend=backend, timeout=timeout, min_gap=min_gap)
+                                  backend=backend, timeout=timeout, min_gap=min_gap,
+                                  host=host, port=port)
     try:
-        return Camera(session, info=info, backend=backend, timeout=timeout)
+        return Camera(session, info=info, backend=backend, timeout=timeout, host=host,
+                      port=port)
     except BaseException:
         session.close()
         raise
