@@ -188,14 +188,15 @@ class PollSchedule:
     """Delays (seconds) between polls while waiting for a script: fast first, then backing off.
 
     The first ``immediate`` polls come at once (a short script is done within a few ms), then
-    the delay grows from ``first`` by ``factor`` per poll up to ``maximum``.  With the default
-    factor 1.5 a script is seen at most about a third of its run time (and at most ``maximum``)
-    after it ended, while a long script costs at most 1/``maximum`` polls per second.  Call
-    :meth:`reset` when something happened (a message arrived) to be quick again.
+    the delay grows from ``first`` by ``factor`` per poll up to ``maximum``.  Each delay is
+    about (factor - 1) times the time waited so far, so with the default 1.25 a script is seen
+    at most about a quarter of its run time (and at most ``maximum``) after it ended; reaching
+    ``maximum`` takes ~20 polls, and a long script then costs 1/``maximum`` polls per second.
+    Call :meth:`reset` when something happened (a message arrived) to be quick again.
     """
 
     def __init__(self, *, first: float = 0.0005, maximum: float = 0.05, immediate: int = 2,
-                 factor: float = 1.5) -> None:
+                 factor: float = 1.25) -> None:
         if first <= 0 or maximum < first:
             raise ValueError("need 0 < first <= maximum")
         if factor < 1:
