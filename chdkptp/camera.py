@@ -277,10 +277,10 @@ class Script:
         if self._error is not None:
             raise self._error
 
-    def send(self, value: Any) -> None:
+    def send(self, value: Any, *, timeout: float = 0.0) -> None:
         """Send ``value`` to this script (WriteScriptMsg addressed to its id); see
         :meth:`Camera.write_script_msg`."""
-        self.camera.write_script_msg(value, script_id=self.id)
+        self.camera.write_script_msg(value, script_id=self.id, timeout=timeout)
 
     def kill(self) -> None:
         """Stop the script (runs an empty script that replaces it; protocol 2.6+)."""
@@ -469,12 +469,13 @@ class Camera:
                 return None
             time.sleep(min(schedule.next_delay(), left))
 
-    def write_script_msg(self, value: Any, script_id: int = 0) -> None:
+    def write_script_msg(self, value: Any, script_id: int = 0, *, timeout: float = 0.0) -> None:
         """CHDK WriteScriptMsg: queue ``value`` for the running script (``read_usb_msg``).
 
         ``str`` and bytes are sent as they are; other values (numbers, booleans, lists,
         dicts, None) as their ``lua.dumps`` text, which the script can ``loadstring``.  The
         script always receives a string.  ``script_id`` 0 addresses whatever script runs.
+        A full queue is retried for up to ``timeout`` seconds (the script may read meanwhile).
         Raises ``ValueError`` for an empty message (CHDK mishandles those), ``ChdkError``
         with ``.status`` ``"not_running"``, ``"bad_id"`` or ``"queue_full"``.
         """
@@ -483,10 +484,17 @@ class Camera:
             raise ValueError("an empty script message cannot be sent (CHDK mishandles it)")
         if not isinstance(script_id, int) or script_id < 0:
             raise ValueError("script_id must be a non-negative int")
-        resp = self.chdk(ChdkCommand.WRITE_SCRIPT_MSG, script_id, data_out=data)
-        error = write_status_error(resp.params, script_id)
-        if error is not None:
-            raise error
+        schedule = PollSchedule()
+        deadline = time.monotonic() + timeout
+        while True:
+            resp = self.chdk(ChdkCommand.WRITE_SCRIPT_MSG, script_id, data_out=data)
+            error = write_status_error(resp.params, script_id)
+            if error is None:
+                return
+            left = deadline - time.monotonic()
+            if getattr(error, "status", None) != "queue_full" or left <= 0:
+                raise error
+            time.sleep(min(schedule.next_delay(), left))
 
     def _drain_messages(self) -> int:
         count = 0

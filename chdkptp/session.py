@@ -14,7 +14,6 @@ import atexit
 import logging
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 
 from chdkptp._generated.chdk_codes import ChdkCommand
@@ -121,7 +120,8 @@ def response_error(code: int, operation: int, command_params: tuple[int, ...] = 
     )
 
 
-_open_sessions: weakref.WeakSet[Session] = weakref.WeakSet()
+# Strong references: a session the caller forgot to close still gets CloseSession at exit.
+_open_sessions: set[Session] = set()
 
 
 def close_all_sessions() -> None:

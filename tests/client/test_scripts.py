@@ -256,3 +256,20 @@ def test_old_camera_gates_live_view_era_features(cam: Camera) -> None:
 def test_code_must_be_str(cam: Camera) -> None:
     with pytest.raises(TypeError):
         cam.run_lua(b"return 1")  # type: ignore[arg-type]
+
+
+def test_queue_full_waits_for_the_script_to_read(cam: Camera) -> None:
+    code = """
+    sleep(100)
+    local n = 0
+    while true do
+      local m = read_usb_msg(500)
+      if m == nil then break end
+      n = n + 1
+    end
+    return n
+    """
+    script = cam.execute_script(code)
+    for i in range(25):  # more than the 15 usable slots: later sends wait for room
+        script.send(f"m{i}", timeout=5.0)
+    assert script.wait(10) == 25
