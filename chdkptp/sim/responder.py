@@ -22,17 +22,21 @@ Decisions where real cameras differ or the facts are silent (documented for test
   Announced lengths above :data:`MAX_DATA_OUT` are refused without allocating.
 * Storage enumeration (GetStorageIDs, GetObjectHandles, ...) is answered like an empty card
   would be, counted, and sets ``state.record_refused`` (real PowerShots then refuse record mode).
+* A DownloadFile data phase above :data:`STREAM_THRESHOLD` is read from the card file piece by
+  piece (:meth:`PtpResponder.bulk_in_part`, used by the USB backend), so the simulator never
+  holds a large file in memory; :meth:`PtpResponder.bulk_in` still hands out whole containers.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import struct
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from chdkptp._generated._runtime import SpecDecodeError
 from chdkptp._generated.chdk_codes import (
@@ -74,6 +78,13 @@ PACKET_SIZE = 512
 
 MAX_DATA_OUT = 256 * 1024 * 1024
 """Largest host→camera data container accepted; longer announced lengths are refused."""
+
+STREAM_THRESHOLD = 4 << 20
+"""DownloadFile data phases larger than this are streamed from the card file in pieces."""
+
+STREAM_PIECE = 1 << 20
+"""Size of one streamed piece (a multiple of :data:`PACKET_SIZE`: only the last piece of a
+container may end in a short packet)."""
 
 _MAX_COMMAND = HEADER + 4 * containers.MAX_PARAMS
 _OPLOG_LIMIT = 100_000
@@ -160,6 +171,40 @@ class _Reply:
     code: int
     params: tuple[int, ...] = ()
     data: bytes | None = None
+    stream: tuple[BinaryIO, int] | None = None  # (open file, size): a streamed data phase
+
+
+class _StreamedIn:
+    """A data container IN whose payload is read from an open file as the host reads it."""
+
+    __slots__ = ("fh", "head", "left")
+
+    def __init__(self, head: bytes, fh: BinaryIO, size: int) -> None:
+        self.head = head
+        self.fh = fh
+        self.left = size
+
+    def piece(self, limit: int) -> bytes:
+        """The next ``limit`` bytes of the container (fewer only at its end)."""
+        head, self.head = self.head, b""
+        want = min(self.left, limit - len(head))
+        data = self.fh.read(want)
+        if len(data) < want:  # the file shrank under us: keep the announced length
+            data += bytes(want - len(data))
+        self.left -= want
+        if self.left == 0:
+            self.close()
+        return head + data if head else data
+
+    @property
+    def done(self) -> bool:
+        return self.left == 0 and not self.head
+
+    def whole(self) -> bytes:
+        return self.piece(len(self.head) + self.left)
+
+    def close(self) -> None:
+        self.fh.close()
 
 
 class _Txn:
@@ -236,7 +281,7 @@ class PtpResponder:
         self._discarding = False
         self._txn: _Txn | None = None
         self._busy = False  # a transaction is in progress (command seen, response not read)
-        self._bulk_in: deque[bytes] = deque()
+        self._bulk_in: deque[bytes | _StreamedIn] = deque()
         self._events: deque[bytes] = deque()
         self._last_tid: int | None = None
         self._last_response_ms: float | None = None
@@ -341,7 +386,29 @@ class PtpResponder:
             item = self._bulk_in.popleft()
             if not self._bulk_in and self._txn is None:
                 self._busy = False
-            return item
+            return item.whole() if isinstance(item, _StreamedIn) else item
+
+    def bulk_in_part(self) -> tuple[bytes, bool] | None:
+        """Next piece of camera→host data and whether the same container continues after it.
+
+        Small containers come whole (``more`` False); a streamed DownloadFile container comes
+        in :data:`STREAM_PIECE` pieces, every one but the last a multiple of the packet size.
+        ``None`` if nothing is queued.
+        """
+        with self._lock:
+            if not self._bulk_in:
+                return None
+            item = self._bulk_in[0]
+            if isinstance(item, _StreamedIn):
+                data = item.piece(STREAM_PIECE)
+                if not item.done:
+                    return data, True
+            else:
+                data = item
+            self._bulk_in.popleft()
+            if not self._bulk_in and self._txn is None:
+                self._busy = False
+            return data, False
 
     def interrupt_in(self) -> bytes | None:
         """Next event container, or ``None``."""
@@ -418,6 +485,9 @@ class PtpResponder:
         self._rx.clear()
         self._rx_len = 0
         self._rx_header = None
+        for item in self._bulk_in:
+            if isinstance(item, _StreamedIn):
+                item.close()
         self._bulk_in.clear()
         self._busy = False
         self._discarding = False
@@ -558,7 +628,12 @@ class PtpResponder:
 
     def _reply(self, code: int, tid: int, reply: _Reply) -> None:
         """Queue the data phase (if any) and the response of a transaction."""
-        if reply.data is not None:
+        if reply.stream is not None:
+            fh, size = reply.stream
+            self._bulk_in.append(
+                _StreamedIn(containers.encode_data_header(code, tid, size), fh, size)
+            )
+        elif reply.data is not None:
             self._bulk_in.append(
                 containers.encode_data_header(code, tid, len(reply.data)) + reply.data
             )
@@ -781,10 +856,20 @@ class PtpResponder:
             return self._dummy_error()
         name = name_bytes.split(b"\x00", 1)[0].decode("latin-1")
         try:
-            contents = self.card.to_local(name).read_bytes()
+            fh = open(self.card.to_local(name), "rb")  # noqa: SIM115 - closed by _StreamedIn
         except (ValueError, OSError) as exc:
             log.info("DownloadFile %r failed: %s", name, exc)
             return self._dummy_error()
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            if size > STREAM_THRESHOLD:
+                return _Reply(ResponseCode.OK, (size,), stream=(fh, size))
+            contents = fh.read()
+        except OSError as exc:
+            fh.close()
+            log.info("DownloadFile %r failed: %s", name, exc)
+            return self._dummy_error()
+        fh.close()
         return _Reply(ResponseCode.OK, (len(contents),), contents)
 
     def _chdk_execute_script(self, txn: _Txn, data: bytes | None) -> _Reply:

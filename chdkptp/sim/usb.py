@@ -213,6 +213,7 @@ class _Device:
         self.in_view: memoryview | None = None  # unread rest of the current IN container
         self.in_zlp = False  # a ZLP follows the container just finished
         self.muted = False  # truncate_data_in fired: bulk IN stays silent until reset
+        self.in_more = False  # the IN container being sent continues in the next piece
         self.intr_view: memoryview | None = None
         self.last_traffic_ms: float | None = None
         self.rng = random.Random(f"usb-latency:{camera.serial}")
@@ -240,6 +241,7 @@ class _Device:
         self.in_view = None
         self.in_zlp = False
         self.muted = False
+        self.in_more = False
         self.intr_view = None
 
     def descriptor(self) -> SimpleNamespace:
@@ -823,18 +825,27 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         """Wait for the function's next IN container (caller holds the lock); None for a ZLP."""
         deadline = None if timeout == 0 else time.monotonic() + timeout / 1000.0
         function = dev.function
+        # A function with bulk_in_part (the responder) may hand a large container out in
+        # pieces (``more`` True until the last); no ZLP between pieces of one container.
+        part = getattr(function, "bulk_in_part", None)
+        more = False
         while True:
             if not dev.muted:
                 try:
-                    container = function.bulk_in()
+                    if part is not None:
+                        got = part()
+                        container, more = got if got is not None else (None, False)
+                    else:
+                        container = function.bulk_in()
                 except Stall:
                     dev.halted.add(ep)
                     raise _stall_error() from None
                 if container is not None:
                     break
             self._wait(dev, handle, deadline)
+        first, dev.in_more = not dev.in_more, more
         faults = dev.faults
-        if faults.truncate_data_in is not None and _is_data_container(container):
+        if faults.truncate_data_in is not None and first and _is_data_container(container):
             keep = max(0, faults.truncate_data_in)
             faults.truncate_data_in = None
             if keep < len(container):
@@ -846,7 +857,7 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         if not container:
             return None
         # A container that fills its last packet exactly is terminated by a ZLP.
-        dev.in_zlp = len(container) % _PACKET == 0 and not dev.muted
+        dev.in_zlp = len(container) % _PACKET == 0 and not dev.muted and not more
         return memoryview(container)
 
     def intr_read(self, dev_handle: _Handle, ep: int, intf: int, buff: Any, timeout: int) -> int:
