@@ -33,6 +33,7 @@ import select
 import socket
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
@@ -171,6 +172,10 @@ class PtpipServer:
     Use :func:`serve_ptpip` to get one that is already listening.  ``port`` is the bound port
     (useful with port 0).  ``init_timeout`` bounds how long a new connection may take to send
     its init packet; ``data_chunk`` is the payload size of device→host Data packets.
+
+    For tests: ``protocol_errors`` (what bad input was seen), ``clients`` (GUID and friendly
+    name of each command connection), ``data_phases`` ((operation, data-phase field) of recent
+    OperationRequests), ``drop_connections()`` (a Wi-Fi drop), ``active_connections``.
     """
 
     def __init__(
@@ -193,6 +198,8 @@ class PtpipServer:
         self.friendly_name = friendly_name if friendly_name is not None else camera.model
         self.guid = uuid.uuid5(uuid.NAMESPACE_OID, f"chdkptp.sim/{camera.serial}").bytes
         self.protocol_errors: list[str] = []
+        self.clients: list[tuple[bytes, str]] = []  # (GUID, friendly name) per command connection
+        self.data_phases: deque[tuple[int, int]] = deque(maxlen=1000)  # (operation, field)
         self.connections_served = 0
         self._listener = socket.create_server((host, port))
         self._listener.settimeout(_ACCEPT_POLL_S)
@@ -355,6 +362,7 @@ class PtpipServer:
             self._next_number += 1
             old = self._active
             conn = _CommandConnection(number, sock, peer, request.friendly_name)
+            self.clients.append((bytes(request.guid), str(request.friendly_name)))
             self._active = conn
         if old is not None:
             log.info("PTP/IP %s supersedes command connection %d", peer, old.number)
@@ -403,6 +411,7 @@ class PtpipServer:
                 if pending is not None:
                     log.warning("PTP/IP: new operation while a data phase OUT was expected")
                 pieces, size, oversize = [], 0, False
+                self.data_phases.append((int(req.operation_code), int(req.data_phase)))
                 command = containers.encode_command(
                     int(req.operation_code), req.transaction_id, tuple(req.params)
                 )

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
+from chdkptp.camera import Camera, connect
 from chdkptp.sim import PtpipServer, SimulatedCamera, serve_ptpip
+
+
+@pytest.fixture(autouse=True)
+def _config_home(tmp_path_factory: pytest.TempPathFactory,
+                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the client's persisted GUID out of the real user config folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "xdg-config"))
 
 
 @pytest.fixture
@@ -27,6 +35,14 @@ def server(sim: SimulatedCamera) -> Iterator[PtpipServer]:
     """``sim`` served over PTP/IP on a free loopback port (short init timeout for tests)."""
     with serve_ptpip(sim, init_timeout=1.0) as srv:
         yield srv
+
+
+@pytest.fixture
+def cam(server: PtpipServer) -> Iterator[Camera]:
+    """A client camera connected to ``sim`` over PTP/IP (the USB tests' ``cam``, on TCP)."""
+    camera = connect(host=server.host, port=server.port)
+    yield camera
+    camera.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
