@@ -20,6 +20,7 @@ from importlib import resources
 from types import TracebackType
 from typing import Any
 
+import chdkptp.files as _files
 from chdkptp._generated.chdk_codes import (
     ChdkCommand,
     ErrorSubtype,
@@ -742,6 +743,19 @@ class Camera:
                 raise ChdkError("the reboot script ended without restarting the camera")
             time.sleep(schedule.next_delay())
         raise ChdkTimeoutError(f"the camera did not restart within {limit} s")
+
+    # --- files on the card (chdkptp.files: CHDK TempData/DownloadFile/UploadFile + camera Lua)
+
+    upload = _files.upload
+    download = _files.download
+    stat = _files.stat
+    listdir = _files.listdir
+    walk = _files.walk
+    remove = _files.remove
+    mkdir = _files.mkdir
+    download_tree = _files.download_tree
+    upload_tree = _files.upload_tree
+    download_images = _files.download_images
 
 
 def _pair(result: Any) -> tuple[Any, Any]:
