@@ -715,7 +715,8 @@ class LiveFrame:
             raise ValueError("par must be >= 1")
         vp = self._plane(self.viewport, "viewport", _YUV_TYPES)
         width = vp.screen_width // par
-        return width, round(width / self.aspect)
+        _check_ranges(width)
+        return width, max(1, round(width / self.aspect))
 
     # --- decoding -------------------------------------------------------------------------
 
