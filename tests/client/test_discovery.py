@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import usb.core
+import usb.util
 
 import chdkptp
 from chdkptp.discovery import CameraInfo, install_udev_rules, list_cameras, main, udev_rules
@@ -110,3 +113,21 @@ def test_udev_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--udev"]) == 0
     assert "04a9" in capsys.readouterr().out
     assert main(["--install-udev", str(tmp_path)]) == 0
+
+
+def test_unreadable_strings_fall_back_to_the_id_table(
+    backend: SimulatedBackend, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without permission to open the device (Linux, no udev rule) strings cannot be read."""
+
+    def denied(*_args: object, **_kwargs: object) -> str:
+        raise usb.core.USBError("Access denied (insufficient permissions)", -3, errno.EACCES)
+
+    monkeypatch.setattr(usb.util, "get_string", denied)
+    (info,) = list_cameras(backend=backend)
+    assert info.serial is None
+    assert info.model == "PowerShot SX160 IS"  # from the product-id table
+    assert info.access_error is not None and "permission" in info.access_error
+    with pytest.raises(CameraNotFoundError) as err:
+        chdkptp.connect("SIM00001", backend=backend)
+    assert "could not be read" in str(err.value)
