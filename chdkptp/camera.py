@@ -593,7 +593,11 @@ class Camera:
     # --- camera control -------------------------------------------------------------------
 
     def mode(self) -> str:
-        """The current mode: "record" or "play" (Lua ``get_mode()``)."""
+        """The current mode: "record" or "play".
+
+        Runs Lua ``get_mode()`` (CHDK ExecuteScript + ReadScriptMsg); raises ``ScriptError``,
+        ``ScriptRunningError`` (another script runs), transport errors.
+        """
         return str(self._call("chdkptp_mode"))
 
     def switch_mode(self, mode: str, *, timeout: float = 10.0) -> None:
@@ -662,7 +666,9 @@ class Camera:
     def zoom(self, position: int | None = None) -> tuple[int, int]:
         """Set the zoom step (if given) and return ``(position, steps)``.
 
-        Raises ``ValueError`` for a position outside 0..steps-1.
+        Runs Lua ``set_zoom`` / ``get_zoom`` / ``get_zoom_steps`` (CHDK ExecuteScript).  Raises
+        ``ValueError`` for a position outside 0..steps-1, ``ScriptError`` /
+        ``ScriptRunningError`` as :meth:`run_lua`.
         """
         if position is not None and (not isinstance(position, int) or position < 0):
             raise ValueError("zoom position must be a non-negative int")
@@ -674,7 +680,12 @@ class Camera:
 
     def focus(self, *, distance: int | None = None, lock: bool | None = None,
               manual: bool | None = None) -> int:
-        """Focus control: AF lock, manual focus, distance in mm; return the focus distance."""
+        """Focus control: AF lock, manual focus, distance in mm; return the focus distance.
+
+        Runs Lua ``set_aflock`` / ``set_mf`` / ``set_focus`` / ``get_focus`` (CHDK
+        ExecuteScript).  Raises ``ValueError`` for a negative distance, ``ChdkError`` if the
+        camera refused, ``ScriptError`` / ``ScriptRunningError`` as :meth:`run_lua`.
+        """
         opts: dict[str, Any] = {}
         if lock is not None:
             opts["lock"] = bool(lock)
@@ -690,7 +701,13 @@ class Camera:
         return int(value)
 
     def status(self) -> CameraStatus:
-        """Mode, battery voltage, temperatures, free space, zoom, image count, CHDK build."""
+        """Mode, battery voltage, temperatures, free space, zoom, image count, CHDK build.
+
+        Runs Lua ``get_mode``, ``get_vbatt``, ``get_temperature``, ``get_free_disk_space``,
+        ``get_buildinfo`` … (CHDK ExecuteScript; tables come back serialized).  Raises
+        ``RemoteProtocolError`` if the answer is not a table, ``ScriptError`` /
+        ``ScriptRunningError`` as :meth:`run_lua`.
+        """
         raw = self._call("chdkptp_status")
         if not isinstance(raw, dict):
             raise RemoteProtocolError(f"status helper returned {raw!r}")
