@@ -672,3 +672,24 @@ def test_module_imports_and_parses_without_numpy() -> None:
     ).stdout.decode()
     assert out.splitlines()[0] == "8"
     assert "pip install 'chdkptp[image]'" in out
+
+
+def test_decoding_from_several_threads() -> None:
+    """The fast path reuses per-thread work arrays: threads must not see each other's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    frames = [LiveFrame.from_bytes(build(vp=Plane(YUV8, 64, 64, 8, seed=s))) for s in range(4)] + [
+        LiveFrame.from_bytes(build(2, vp=Plane(YUV8B, 64, 64, 8, seed=s))) for s in range(4)
+    ]
+    want = [f.viewport_rgb() for f in frames]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            got = list(pool.map(lambda f: f.viewport_rgb(), frames * 3))
+            assert all(np.array_equal(g, w) for g, w in zip(got, want * 3, strict=True))
+
+
+def test_from_bytes_accepts_buffers() -> None:
+    payload = build(vp=Plane(YUV8, 8, 8, 1))
+    a = LiveFrame.from_bytes(bytearray(payload)).viewport_rgb()
+    b = LiveFrame.from_bytes(memoryview(payload)).viewport_rgb()
+    assert np.array_equal(a, b) and "viewport YUV8 8x1" in repr(LiveFrame(payload))
