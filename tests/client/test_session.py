@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from chdkptp._generated.chdk_codes import ChdkCommand
+from chdkptp._generated.chdk_upload_file import ChdkUploadFile
 from chdkptp._generated.ptp_codes import OperationCode, ResponseCode
 from chdkptp.camera import Camera, connect
 from chdkptp.discovery import find_device
@@ -207,3 +210,31 @@ def test_transaction_ids_wrap_before_the_reserved_value(session: Session) -> Non
     session._tid = 0xFFFFFFFE
     session.transaction(OperationCode.CHDK, (ChdkCommand.VERSION,))
     assert session.last_transaction_id == 1
+
+
+def test_ctrl_c_during_upload_recovers_in_the_same_session(cam: Camera,
+                                                            sim: SimulatedCamera) -> None:
+    class Interrupting(io.RawIOBase):
+        def __init__(self) -> None:
+            self.reads = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            self.reads += 1
+            if self.reads > 1:
+                raise KeyboardInterrupt
+            view = memoryview(buffer)
+            view[:] = b"\0" * len(view)
+            return len(view)
+
+    name = b"A/PART.BIN"
+    head = ChdkUploadFile(len_name=len(name), name=name, contents=b"").to_bytes()
+    size = len(head) + 3_000_000
+    source = io.BufferedReader(Interrupting(), buffer_size=1 << 16)
+    with pytest.raises(KeyboardInterrupt):
+        cam.chdk(ChdkCommand.UPLOAD_FILE, data_out=source, data_size=size)  # type: ignore[arg-type]
+    # the next transaction cancels the half-sent one and carries on
+    assert cam.run_lua("return 11") == 11
+    assert cam.script_status().running is False
