@@ -19,6 +19,9 @@ Behaviour (facts: shared/reference/ptpip.md; decisions documented for test write
   Data… + EndData, Data packets whose transaction id is 0; payloads are joined at EndData.
 * Device→host data goes out as StartData, Data packets of ``data_chunk`` bytes, then EndData
   with the tail.
+* A camera that is off (``camera.powered`` False: ``unplug()``, idle power-down) drops its
+  connections and closes new ones at once; after ``replug()`` (a power cycle) clients
+  reconnect and find no session.
 * Bad input closes only the offending connection (a length below 8 or above the limits, an
   unknown packet type, a packet that ends mid-way, a connection that never completes its init
   within ``init_timeout``); during the handshake the device first answers InitFail.  Every such
@@ -304,6 +307,9 @@ class PtpipServer:
 
     def _serve(self, sock: socket.socket, peer: str) -> None:
         try:
+            if not self.camera.powered:
+                log.debug("PTP/IP %s: camera is off, connection closed", peer)
+                return
             sock.settimeout(self.init_timeout)
             try:
                 ptype, body = _read_packet(sock)
@@ -404,6 +410,9 @@ class PtpipServer:
         oversize = False
         while not conn.closed.is_set():
             ptype, body = _read_packet(sock)
+            if not self.camera.powered:
+                log.info("PTP/IP %s: camera powered off, dropping the connection", conn.peer)
+                return
             if ptype == PacketType.OPERATION_REQUEST:
                 req = self._decode(_P.OperationRequest.from_bytes, body)
                 if len(req.params) > containers.MAX_PARAMS or len(body) % 2:
@@ -578,6 +587,9 @@ class PtpipServer:
     def _event_loop(self, conn: _CommandConnection, sock: socket.socket) -> None:
         responder = self.camera.responder
         while not conn.closed.is_set() and not self._stop.is_set():
+            if not self.camera.powered:
+                conn.shutdown()  # the camera went off: both connections drop
+                return
             readable, _, _ = select.select([sock], [], [], _EVENT_POLL_S)
             if readable:
                 ptype, _body = _read_packet(sock)

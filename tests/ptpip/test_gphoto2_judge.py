@@ -172,3 +172,23 @@ def test_no_protocol_errors(judge_server: PtpipServer, judge_sim: SimulatedCamer
     run_gphoto(judge_server, gphoto_env, "summary")
     assert judge_server.protocol_errors == [], "libgphoto2 traffic broke the PTP/IP framing"
     assert judge_sim.storage_enumeration_count == 0
+
+
+def test_capture_preview_digic6_viewport(gphoto_env: dict[str, str], tmp_path: Path) -> None:
+    """Live view 2.2 (YUV422 viewport, Digic 6): libgphoto2 keeps every pixel."""
+    image = pytest.importorskip("PIL.Image")
+    camera = SimulatedCamera(serial="JUDGE422", display="yuv422")
+    try:
+        with serve_ptpip(camera) as server:
+            out = tmp_path / "preview422.jpg"
+            run_gphoto(server, gphoto_env, "preview", str(out))
+        frame = ChdkLvFrame.from_bytes(camera.liveview.frame(int(LiveViewFlags.VIEWPORT)))
+        vp = frame.vp_desc
+        with image.open(io.BytesIO(out.read_bytes())) as img:
+            img.load()
+            assert img.size == (vp.visible_width, vp.visible_height), (
+                f"preview {img.size} does not match the lv 2.2 viewport "
+                f"{vp.visible_width}x{vp.visible_height}"
+            )
+    finally:
+        camera.close()

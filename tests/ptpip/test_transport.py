@@ -373,3 +373,15 @@ def test_closed_transport_raises_disconnected(server: PtpipServer) -> None:
         t.send(b"\x0c\x00\x00\x00\x01\x00\x01\x10\x00\x00\x00\x00")
     with pytest.raises(DeviceDisconnectedError):
         t.read_event(0.0)
+
+
+def test_camera_power_cycle(cam: Camera, sim: SimulatedCamera) -> None:
+    assert cam.run_lua("return 5") == 5
+    sim.unplug()  # no USB bus: the camera just goes off
+    with pytest.raises(DeviceDisconnectedError):
+        cam.run_lua("return 6")
+    with pytest.raises(CameraNotFoundError):
+        cam.reconnect(timeout=0.3)  # still off
+    sim.replug()
+    cam.reconnect(timeout=5)
+    assert cam.run_lua("return 7") == 7
