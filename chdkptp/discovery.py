@@ -3,7 +3,8 @@
 Discovery reads descriptors and string descriptors only (no PTP session), always through an
 explicit pyusb backend: libusb-package's bundled libusb by default, or the ``backend`` the
 caller passes (``chdkptp.sim.SimulatedBackend`` in tests).  Also home of the Linux udev rule
-helpers (``python -m chdkptp.discovery --udev`` prints it, ``--install-udev`` installs it).
+helpers (``chdkptp doctor --udev`` prints it, ``--install-udev`` installs it; :func:`main`
+offers the same without the CLI).
 """
 
 from __future__ import annotations

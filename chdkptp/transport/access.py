@@ -37,8 +37,8 @@ def access_advice(platform: str | None = None) -> str:
     if plat.startswith("linux"):
         return (
             "On Linux, install the udev rule shipped with chdkptp so your user may open "
-            "Canon cameras: `python -m chdkptp.discovery --install-udev` (as root), then "
-            "unplug and replug the camera; or run as root."
+            "Canon cameras: `sudo chdkptp doctor --install-udev`, then unplug and replug the "
+            "camera (`chdkptp doctor` checks the setup); or run as root."
         )
     if plat == "darwin":
         return (
