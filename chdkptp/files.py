@@ -294,9 +294,13 @@ def _list(cam: Camera, remote: str, max_depth: int | None,
         raise ValueError("max_depth must be a non-negative int or None")
     out: list[tuple[str, RemoteEntry]] = []
     errors: list[str] = []
+    ended: list[int] = []
 
     def take(msg: ScriptMessage) -> None:
         batch = msg.value
+        if isinstance(batch, dict) and isinstance(batch.get("n"), int):
+            ended.append(batch["n"])
+            return
         if not isinstance(batch, list):
             raise RemoteProtocolError(f"listing of {path!r}: bad batch {batch!r}")
         for item in batch:
@@ -311,12 +315,14 @@ def _list(cam: Camera, remote: str, max_depth: int | None,
 
     depth = -1 if max_depth is None else max_depth
     result = _lua(cam, "chdkptp_list", path, depth, _BATCH, timeout=timeout, on_message=take)
-    count = _ok(result, f"list {path}", path=path)
+    if not ended:  # no end marker: the helper failed before listing (or the result was lost)
+        _ok(result, f"list {path}", path=path)
+        raise RemoteProtocolError(f"listing of {path!r} ended without its end marker")
     if errors:
         raise ChdkError(f"listing {path}: {'; '.join(errors)}", path=path)
-    if isinstance(count, int) and count != len(out):
+    if ended[0] != len(out):
         raise RemoteProtocolError(
-            f"listing of {path!r}: the camera counted {count} entries, {len(out)} arrived"
+            f"listing of {path!r}: the camera counted {ended[0]} entries, {len(out)} arrived"
         )
     return out
 

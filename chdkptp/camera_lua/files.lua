@@ -26,7 +26,8 @@ end
 -- List `path` (a directory) and, down to max_depth levels below it (-1: no limit), its
 -- subdirectories.  Entries go to the host in batches of `batch` with write_usb_msg; each is
 -- {r=path relative to `path`, s=size, m=mtime, d=is_dir}, a directory before its contents.
--- A subdirectory that cannot be listed becomes {r=..., e=message}.  Returns true, count.
+-- A subdirectory that cannot be listed becomes {r=..., e=message}.  The last message is the
+-- end marker {n=count}.  Returns true, count (or false, message before anything was sent).
 function chdkptp_list(path, max_depth, batch)
   local st, err = os.stat(path)
   if not st then
@@ -88,6 +89,11 @@ function chdkptp_list(path, max_depth, batch)
   end
   walk(path, "", 0)
   flush()
+  -- The end marker goes through the queue too: write_usb_msg waits for room, while return
+  -- values that find the queue full are dropped by CHDK.
+  if not write_usb_msg({n = count}, 60000) then
+    error("chdkptp_list: the host did not read the listing")
+  end
   return true, count
 end
 

@@ -612,7 +612,7 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         if budget is None:
             return
         if n > budget:
-            dev.faults.disconnect_after_bytes = 0
+            dev.faults.disconnect_after_bytes = None  # fires once: a replugged camera works
             self._detach(dev, "disconnect_after_bytes")
             raise _no_device_error()
         dev.faults.disconnect_after_bytes = budget - n
