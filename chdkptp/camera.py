@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -80,6 +81,10 @@ def _camera_lua(name: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+# The "<chunk>:<line>:" prefix of a Lua error text (CHDK drops the chunk name).
+_LINE_PREFIX = re.compile(r'^\s*(?:\[string ".*?"\]|[^\s:\[]+)?:\d+:\s*')
+
+
 def _line_count(text: str) -> int:
     return text.count("\n")
 
@@ -96,7 +101,8 @@ def _script_error(msg: ScriptMessage, offset: int) -> ScriptError:
             where = f" at line {line}"
         else:
             where = f" at line {line} of chdkptp's camera-side helpers"
-    return ScriptError(f"{kind} error in script {msg.script_id}{where}: {text}", kind=kind,
+    detail = _LINE_PREFIX.sub("", text, count=1) if msg.line is not None else text
+    return ScriptError(f"{kind} error in script {msg.script_id}{where}: {detail}", kind=kind,
                        line=line, script_id=msg.script_id, text=text)
 
 

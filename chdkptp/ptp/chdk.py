@@ -174,7 +174,8 @@ def write_status_error(params: tuple[int, ...], script_id: int) -> ChdkError | N
     if status == WriteMsgStatus.OK:
         return None
     if status == WriteMsgStatus.NOTRUN:
-        return ChdkError("no script is running to receive the message", status="not_running")
+        return ChdkError("script not running: nothing receives the message",
+                         status="not_running")
     if status == WriteMsgStatus.BADID:
         return ChdkError(
             f"script {script_id} is not the running script", status="bad_id", script_id=script_id
