@@ -307,10 +307,13 @@ def _list(cam: Camera, remote: str, max_depth: int | None,
             if not isinstance(item, dict):
                 raise RemoteProtocolError(f"listing of {path!r}: bad entry {item!r}")
             rel = item.get("r")
+            if "e" in item and rel == "":  # the directory itself could not be listed
+                errors.append(f"{path}: {item['e']}")
+                continue
+            rel = _checked_rel(rel, f"the listing of {path}")
             if "e" in item:
                 errors.append(f"{rel}: {item['e']}")
                 continue
-            rel = _checked_rel(rel, f"the listing of {path}")
             out.append((rel, _entry(_join(path, rel), item)))
 
     depth = -1 if max_depth is None else max_depth
