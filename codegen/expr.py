@@ -257,6 +257,8 @@ class Context:
 def to_python(node: Node, ctx: Context) -> str:
     """Translate to a Python expression string (fully parenthesised where needed)."""
     path = ref_path(node)
+    if path is not None and path[0] == "_root":
+        path = None
     if path is not None and ctx.ref_hook is not None:
         code = f"{ctx.self_expr}.{'.'.join(path)}"
         return ctx.ref_hook(path, code)
@@ -283,6 +285,8 @@ def _to_python(node: Node, ctx: Context) -> str:
     if isinstance(node, Name):
         if node.id == "_io":
             raise ExprError("bare _io is not supported")
+        if node.id == "_root":
+            return f"_runtime.root({ctx.self_expr})"
         return f"{ctx.self_expr}.{node.id}"
     if isinstance(node, EnumRef):
         return ctx.resolve_enum(node.parts)

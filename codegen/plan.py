@@ -110,14 +110,19 @@ def docstring(text: str) -> list[str]:
 class _Planner:
     """Plans one spec file; keeps the module-level ``struct.Struct`` constants."""
 
-    def __init__(self, spec: SpecFile) -> None:
+    def __init__(self, spec: SpecFile, use_links: bool) -> None:
         self.spec = spec
+        self.use_links = use_links
         self.structs: list[tuple[str, str]] = []
         self.uses_struct = False
         self.uses_any = False
         self.counter = 0
         self.current: TypeDef | None = None
         self.coercers: dict[str, str] = {}
+        self.members_maps: dict[str, tuple[str, str]] = {}
+        # Fields of the current parse method already held in locals (path → local name).
+        self.known_locals: dict[tuple[str, ...], str] = {}
+        self.locals_ok = False
         self.derived: list[str] = []
 
     def err(self, path: str, problem: str) -> SpecError:
@@ -139,6 +144,13 @@ class _Planner:
         if a.enum.module == self.spec.id:
             return a.enum.py_name
         return f"{a.enum.module}.{a.enum.py_name}"
+
+    def links(self, obj: str) -> list[str]:
+        """``_parent``/``_root`` of a child object: set only when some spec's expressions use
+        them (otherwise they stay None, and no reference cycle keeps big payloads alive)."""
+        if not self.use_links:
+            return []
+        return [f"{obj}._parent = self", f"{obj}._root = _runtime.root(self)"]
 
     def coercer(self, a: Attr) -> str:
         """Module-level alias of ``Enum.coerce`` (a bound method: cheaper per call)."""
@@ -186,6 +198,8 @@ class _Planner:
             raise ex.ExprError(f"unresolved enum {'::'.join(parts)}")
 
         def hook(path: tuple[str, ...], code: str) -> str:
+            if parse and path in self.known_locals:
+                return self.known_locals[path]
             if td is not None and self.is_optional(td, path):
                 return f"_runtime.present({code}, {q('.'.join(path))})"
             return code
@@ -312,6 +326,8 @@ class _Planner:
     # -- parsing -----------------------------------------------------------------------------
 
     def parse_body(self, td: TypeDef, has_pos: bool) -> list[str]:
+        self.known_locals = {}
+        self.locals_ok = True
         lines: list[str] = []
         uses_start = has_pos or any(
             ex.uses_io(n) for a in td.seq for n in (a.size, a.cond, a.repeat_expr) if n is not None
@@ -334,7 +350,9 @@ class _Planner:
         lines.append("return pos")
         return lines
 
-    def read_run(self, run: list[Attr]) -> list[str]:
+    def read_run(self, run: list[Attr], obj: str = "self", prefix: str = "") -> list[str]:
+        """One length check and one ``struct`` unpack for a run of fixed-size numbers, stored
+        on ``obj``; error fields get ``prefix`` (used when a child struct is inlined)."""
         endian = run[0].endian
         fmt = endian + "".join(a.prim or "" for a in run)
         if any(a.endian != endian for a in run if a.prim_size > 1):
@@ -343,28 +361,39 @@ class _Planner:
             cur: list[Attr] = []
             for a in run:
                 if cur and a.prim_size > 1 and cur[-1].prim_size > 1 and a.endian != cur[-1].endian:
-                    out += self.read_run(cur)
+                    out += self.read_run(cur, obj, prefix)
                     cur = []
                 cur.append(a)
-            return out + self.read_run(cur)
+            return out + self.read_run(cur, obj, prefix)
         size = sum(a.prim_size for a in run)
         layout: list[str] = []
         off = 0
         for a in run:
             off += a.prim_size
-            layout.append(f"({off}, {q(a.id)})")
+            layout.append(f"({off}, {q(prefix + a.id)})")
         lines = [
             f"if end - pos < {size}:",
             f"    raise _runtime.short_read(({', '.join(layout)},), end - pos)",
         ]
         targets = []
         post: list[str] = []
+        local = prefix.replace(".", "_")
+        path_prefix = tuple(p for p in prefix.split(".") if p)
         for a in run:
+            v = f"_v_{local}{a.id}"
+            targets.append(v)
             if a.enum:
-                targets.append(f"_v_{a.id}")
-                post.append(f"self.{a.id} = {self.coercer(a)}(_v_{a.id})")
+                members, coerce = self.enum_maps(a)
+                post += [
+                    f"_e_{local}{a.id} = {members}.get({v})",
+                    f"{obj}.{a.id} = _e_{local}{a.id} if _e_{local}{a.id} is not None "
+                    f"else {coerce}({v})",
+                ]
             else:
-                targets.append(f"self.{a.id}")
+                post.append(f"{obj}.{a.id} = {v}")
+                if self.locals_ok:
+                    key = (*path_prefix, a.id)
+                    self.known_locals[key] = v
         if len(run) == 1 and run[0].prim == "B":
             lines.append(f"{targets[0]} = buf[pos]")
         else:
@@ -374,10 +403,36 @@ class _Planner:
         lines += post
         lines.append(f"pos += {size}")
         for a in run:
-            lines += self.valid_checks(a, f"self.{a.id}")
+            checked = f"{obj}.{a.id}" if a.enum else f"_v_{local}{a.id}"
+            lines += self.valid_checks(a, checked, prefix)
         return lines
 
-    def valid_checks(self, a: Attr, target: str) -> list[str]:
+    def enum_maps(self, a: Attr) -> tuple[str, str]:
+        """(module-level alias of the enum's value→member dict, coercer) for inline lookups."""
+        coerce = self.coercer(a)
+        assert a.enum is not None
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", a.enum.py_name).upper()
+        module = "" if a.enum.module == self.spec.id else f"{a.enum.module}."
+        name = coerce.replace("_coerce_", "_members_", 1)
+        self.members_maps[name] = (f"{module}_MEMBERS_{snake}", self.enum_class(a))
+        return name, coerce
+
+    def inlinable(self, a: Attr) -> bool:
+        """A child struct that is one fixed run with literal-only checks: parsed in place."""
+        if a.kind != "user" or a.user is None or a.repeat or a.size is not None or a.size_eos:
+            return False
+        td = a.user.typedef
+        if td.instances or not td.seq:
+            return False
+        for c in td.seq:
+            if c.kind not in ("int", "float") or c.repeat or c.cond is not None:
+                return False
+            for node in (c.valid_eq, c.valid_min, c.valid_max, *(c.valid_any_of or [])):
+                if node is not None and not isinstance(node, ex.Int):
+                    return False
+        return True
+
+    def valid_checks(self, a: Attr, target: str, prefix: str = "") -> list[str]:
         checks: list[tuple[str, str]] = []
         if a.valid_eq is not None:
             v = self.py(a.valid_eq, a, True, "valid")
@@ -396,7 +451,7 @@ class _Planner:
         for cond, msg in checks:
             lines += [
                 f"if {cond}:",
-                f'    raise _runtime.SpecDecodeError({q(a.id)}, f"{{{target}!r}} {msg}")',
+                f'    raise _runtime.SpecDecodeError({q(prefix + a.id)}, f"{{{target}!r}} {msg}")',
             ]
         return lines
 
@@ -408,7 +463,13 @@ class _Planner:
         return a.id
 
     def read_attr(self, a: Attr, target: str, td: TypeDef) -> list[str]:
-        body = self.read_attr_no_cond(a, target, td)
+        if a.cond is not None or a.repeat:
+            # Locals assigned in a branch or loop may be unbound afterwards: do not reuse them.
+            saved, self.locals_ok = self.locals_ok, False
+            body = self.read_attr_no_cond(a, target, td)
+            self.locals_ok = saved
+        else:
+            body = self.read_attr_no_cond(a, target, td)
         if a.cond is not None:
             cond = self.py(a.cond, a, True, "if")
             return [f"if {cond}:", *["    " + line for line in body], "else:",
@@ -460,14 +521,21 @@ class _Planner:
                 f"{target} = {q(a.contents)}",
                 f"pos += {k}",
             ]
+        if a.kind == "user" and self.inlinable(a):
+            assert a.user is not None
+            cls = self.user_class(a)
+            obj = f"_o_{a.id}"
+            lines = [f"{obj} = {cls}.__new__({cls})", *self.links(obj)]
+            lines += self.read_run(a.user.typedef.seq, obj, f"{a.id}.")
+            lines.append(f"{target} = {obj}")
+            return lines
         if a.kind == "user":
             cls = self.user_class(a)
             obj = f"_o_{a.id}"
             lines = [
                 f"{obj} = {cls}.__new__({cls})",
-                f"{obj}._parent = self",
-                f"{obj}._root = self._root",
             ]
+            lines += self.links(obj)
             if a.size is not None:
                 lines += self.sized(a, n)
                 call = f"{obj}._parse(buf, pos, pos + {n})"
@@ -605,9 +673,8 @@ class _Planner:
             inner_size = size_code
         parse_item = [
             f"{obj} = {cls}.__new__({cls})",
-            f"{obj}._parent = self",
-            f"{obj}._root = self._root",
         ]
+        parse_item += self.links(obj)
         if inner_size:
             parse_item += [
                 f"{n}_item = {inner_size}",
@@ -663,6 +730,8 @@ class _Planner:
     # -- instances ---------------------------------------------------------------------------
 
     def instance_prop(self, td: TypeDef, a: Attr) -> Prop:
+        self.known_locals = {}
+        self.locals_ok = False
         t = self.field_type(a)
         doc = a.doc or f"The ``{a.id}`` instance."
         if a.kind == "value":
@@ -903,11 +972,27 @@ class ModulePlan:
     imports_local: list[str]
     aliases: list[tuple[str, str]]
     coercers: list[tuple[str, str]] = field(default_factory=list)
+    members_maps: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
 
 
-def plan_module(spec: SpecFile) -> ModulePlan:
+def uses_links(specs: list[SpecFile]) -> bool:
+    """True when any expression in any spec reads ``_parent`` or ``_root``."""
+    for spec in specs:
+        for td in spec.all_types:
+            for a in (*td.seq, *td.instances):
+                nodes = [a.size, a.cond, a.repeat_expr, a.pos, a.value, a.valid_eq, a.valid_min,
+                         a.valid_max, *(a.valid_any_of or [])]  # fmt: skip
+                for node in nodes:
+                    if node is not None and any(
+                        r[0] in ("_parent", "_root") for r in ex.names(node)
+                    ):
+                        return True
+    return False
+
+
+def plan_module(spec: SpecFile, use_links: bool = False) -> ModulePlan:
     """Plan one generated module (enums, the class tree, imports, module-level aliases)."""
-    planner = _Planner(spec)
+    planner = _Planner(spec, use_links)
     root = planner.plan_type(spec.root)
     enums = [plan_enum(e) for e in spec.all_enums]
     names = [e.name for e in enums]
@@ -938,4 +1023,5 @@ def plan_module(spec: SpecFile) -> ModulePlan:
         spec=spec, enums=enums, root=root, structs=planner.structs,
         imports_stdlib=stdlib, imports_local=local, aliases=aliases,
         coercers=sorted(planner.coercers.items()),
+        members_maps=sorted(planner.members_maps.items()),
     )  # fmt: skip

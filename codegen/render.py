@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from .model import SpecFile, build_all
-from .plan import ClassPlan, EnumPlan, ModulePlan, plan_module, q
+from .plan import ClassPlan, EnumPlan, ModulePlan, plan_module, q, uses_links
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME_NAME = "_runtime.py"
@@ -84,10 +84,11 @@ class Renderer:
         )
         return text.rstrip("\n")
 
-    def module(self, plan: ModulePlan) -> str:
+    def module(self, plan: ModulePlan, all_modules: list[str]) -> str:
         enums = [self.enum(e).rstrip("\n") for e in plan.enums]
         root = self.klass(plan.root) if plan.root is not None else ""
         coercers = [f"{n} = {c}.coerce" for n, c in plan.coercers]
+        coercers += [f"{n}: dict[int, {cls}] = {m}" for n, (m, cls) in plan.members_maps]
         body = "\n".join([*enums, *coercers, root, *(f"{n} = {q}" for n, q in plan.aliases)])
         stdlib = []
         if re.search(r"\bstruct\.", body) or plan.structs:
@@ -98,7 +99,7 @@ class Renderer:
         if re.search(r"\bAny\b", body):
             stdlib.append("from typing import Any")
         local_mods = ["_runtime"] + [
-            m for m in plan.imports_local if m != "_runtime" and re.search(rf"\b{m}\.", body)
+            m for m in all_modules if m != plan.spec.id and re.search(rf"(?<![\w.]){m}\.", body)
         ]
         local = [f"from . import {', '.join(sorted(local_mods))}"]
         if re.search(r"\bKaitaiStruct\b", body):
@@ -158,6 +159,7 @@ def generate(raw_specs: dict[str, object]) -> dict[str, str]:
         "__init__.py": renderer.package_init(specs),
         RUNTIME_NAME: renderer.runtime(),
     }
+    links = uses_links(specs)
     for spec in specs:
-        files[f"{spec.id}.py"] = renderer.module(plan_module(spec))
+        files[f"{spec.id}.py"] = renderer.module(plan_module(spec, links), [s.id for s in specs])
     return dict(sorted(files.items()))

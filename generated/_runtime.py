@@ -41,6 +41,7 @@ __all__ = [
     "open_enum_member",
     "present",
     "read_stream",
+    "root",
     "short_read",
     "terminate",
 ]
@@ -133,6 +134,12 @@ def present(value: T | None, field: str) -> T:
     if value is None:
         raise SpecDecodeError(field, "is absent but needed by an expression")
     return value
+
+
+def root(obj: Any) -> Any:
+    """Kaitai's ``_root``: the top-level object (stored as None on the top level itself, so
+    that parsed objects hold no reference cycle)."""
+    return obj._root if obj._root is not None else obj
 
 
 def read_stream(obj: Any, prefix: str) -> None:

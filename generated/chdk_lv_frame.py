@@ -22,6 +22,9 @@ _S2 = struct.Struct("<iiiiiiiii")
 _coerce_chdk_codes_framebuffer_type = chdk_codes.FramebufferType.coerce
 _coerce_chdk_codes_lcd_aspect_ratio = chdk_codes.LcdAspectRatio.coerce
 _coerce_chdk_codes_palette_type = chdk_codes.PaletteType.coerce
+_members_chdk_codes_framebuffer_type: dict[int, chdk_codes.FramebufferType] = chdk_codes._MEMBERS_FRAMEBUFFER_TYPE
+_members_chdk_codes_lcd_aspect_ratio: dict[int, chdk_codes.LcdAspectRatio] = chdk_codes._MEMBERS_LCD_ASPECT_RATIO
+_members_chdk_codes_palette_type: dict[int, chdk_codes.PaletteType] = chdk_codes._MEMBERS_PALETTE_TYPE
 
 
 class ChdkLvFrame(KaitaiStruct):
@@ -86,10 +89,10 @@ class ChdkLvFrame(KaitaiStruct):
             ofs_bmo_desc: int | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -109,36 +112,76 @@ class ChdkLvFrame(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame.LvDataHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 28:
+                    raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
+                (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+                self.version_major = _v_version_major
+                self.version_minor = _v_version_minor
+                _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
+                self.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+                _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
+                self.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+                self.ofs_palette = _v_ofs_palette
+                self.ofs_vp_desc = _v_ofs_vp_desc
+                self.ofs_bm_desc = _v_ofs_bm_desc
+                pos += 28
+                if _v_version_major != 2:
+                    raise _runtime.SpecDecodeError("version_major", f"{_v_version_major!r} must be 2")
+                if _v_version_minor < 0:
+                    raise _runtime.SpecDecodeError("version_minor", f"{_v_version_minor!r} must be >= 0")
+                if _v_ofs_palette < 0:
+                    raise _runtime.SpecDecodeError("ofs_palette", f"{_v_ofs_palette!r} must be >= 0")
+                if _v_ofs_vp_desc < 0:
+                    raise _runtime.SpecDecodeError("ofs_vp_desc", f"{_v_ofs_vp_desc!r} must be >= 0")
+                if _v_ofs_bm_desc < 0:
+                    raise _runtime.SpecDecodeError("ofs_bm_desc", f"{_v_ofs_bm_desc!r} must be >= 0")
+                if _v_version_minor >= 2:
+                    if end - pos < 4:
+                        raise _runtime.short_read(((4, "ofs_bmo_desc"),), end - pos)
+                    (self.ofs_bmo_desc,) = _S1.unpack_from(buf, pos)
+                    pos += 4
+                    if self.ofs_bmo_desc < 0:
+                        raise _runtime.SpecDecodeError("ofs_bmo_desc", f"{self.ofs_bmo_desc!r} must be >= 0")
+                else:
+                    self.ofs_bmo_desc = None
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lv_data_header")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 28:
                 raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
-            (self.version_major, self.version_minor, _v_lcd_aspect_ratio, _v_palette_type, self.ofs_palette, self.ofs_vp_desc, self.ofs_bm_desc) = _S0.unpack_from(buf, pos)
-            self.lcd_aspect_ratio = _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
-            self.palette_type = _coerce_chdk_codes_palette_type(_v_palette_type)
+            (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+            self.version_major = _v_version_major
+            self.version_minor = _v_version_minor
+            _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
+            self.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+            _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
+            self.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+            self.ofs_palette = _v_ofs_palette
+            self.ofs_vp_desc = _v_ofs_vp_desc
+            self.ofs_bm_desc = _v_ofs_bm_desc
             pos += 28
-            if self.version_major != 2:
-                raise _runtime.SpecDecodeError("version_major", f"{self.version_major!r} must be 2")
-            if self.version_minor < 0:
-                raise _runtime.SpecDecodeError("version_minor", f"{self.version_minor!r} must be >= 0")
-            if self.ofs_palette < 0:
-                raise _runtime.SpecDecodeError("ofs_palette", f"{self.ofs_palette!r} must be >= 0")
-            if self.ofs_vp_desc < 0:
-                raise _runtime.SpecDecodeError("ofs_vp_desc", f"{self.ofs_vp_desc!r} must be >= 0")
-            if self.ofs_bm_desc < 0:
-                raise _runtime.SpecDecodeError("ofs_bm_desc", f"{self.ofs_bm_desc!r} must be >= 0")
-            if self.version_minor >= 2:
+            if _v_version_major != 2:
+                raise _runtime.SpecDecodeError("version_major", f"{_v_version_major!r} must be 2")
+            if _v_version_minor < 0:
+                raise _runtime.SpecDecodeError("version_minor", f"{_v_version_minor!r} must be >= 0")
+            if _v_ofs_palette < 0:
+                raise _runtime.SpecDecodeError("ofs_palette", f"{_v_ofs_palette!r} must be >= 0")
+            if _v_ofs_vp_desc < 0:
+                raise _runtime.SpecDecodeError("ofs_vp_desc", f"{_v_ofs_vp_desc!r} must be >= 0")
+            if _v_ofs_bm_desc < 0:
+                raise _runtime.SpecDecodeError("ofs_bm_desc", f"{_v_ofs_bm_desc!r} must be >= 0")
+            if _v_version_minor >= 2:
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "ofs_bmo_desc"),), end - pos)
                 (self.ofs_bmo_desc,) = _S1.unpack_from(buf, pos)
@@ -215,10 +258,10 @@ class ChdkLvFrame(KaitaiStruct):
             margin_bot: int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -239,26 +282,52 @@ class ChdkLvFrame(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame.LvFramebufferDesc:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 36:
+                    raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end - pos)
+                (_v_fb_type, _v_ofs_data, _v_buffer_width, _v_visible_width, _v_visible_height, _v_margin_left, _v_margin_top, _v_margin_right, _v_margin_bot) = _S2.unpack_from(buf, pos)
+                _e_fb_type = _members_chdk_codes_framebuffer_type.get(_v_fb_type)
+                self.fb_type = _e_fb_type if _e_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_fb_type)
+                self.ofs_data = _v_ofs_data
+                self.buffer_width = _v_buffer_width
+                self.visible_width = _v_visible_width
+                self.visible_height = _v_visible_height
+                self.margin_left = _v_margin_left
+                self.margin_top = _v_margin_top
+                self.margin_right = _v_margin_right
+                self.margin_bot = _v_margin_bot
+                pos += 36
+                if _v_ofs_data < 0:
+                    raise _runtime.SpecDecodeError("ofs_data", f"{_v_ofs_data!r} must be >= 0")
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lv_framebuffer_desc")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 36:
                 raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end - pos)
-            (_v_fb_type, self.ofs_data, self.buffer_width, self.visible_width, self.visible_height, self.margin_left, self.margin_top, self.margin_right, self.margin_bot) = _S2.unpack_from(buf, pos)
-            self.fb_type = _coerce_chdk_codes_framebuffer_type(_v_fb_type)
+            (_v_fb_type, _v_ofs_data, _v_buffer_width, _v_visible_width, _v_visible_height, _v_margin_left, _v_margin_top, _v_margin_right, _v_margin_bot) = _S2.unpack_from(buf, pos)
+            _e_fb_type = _members_chdk_codes_framebuffer_type.get(_v_fb_type)
+            self.fb_type = _e_fb_type if _e_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_fb_type)
+            self.ofs_data = _v_ofs_data
+            self.buffer_width = _v_buffer_width
+            self.visible_width = _v_visible_width
+            self.visible_height = _v_visible_height
+            self.margin_left = _v_margin_left
+            self.margin_top = _v_margin_top
+            self.margin_right = _v_margin_right
+            self.margin_bot = _v_margin_bot
             pos += 36
-            if self.ofs_data < 0:
-                raise _runtime.SpecDecodeError("ofs_data", f"{self.ofs_data!r} must be >= 0")
+            if _v_ofs_data < 0:
+                raise _runtime.SpecDecodeError("ofs_data", f"{_v_ofs_data!r} must be >= 0")
             return pos
 
         def to_bytes(self) -> bytes:
@@ -296,10 +365,10 @@ class ChdkLvFrame(KaitaiStruct):
         palette: bytes | None = None,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -316,16 +385,28 @@ class ChdkLvFrame(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            start = pos
+            self._buf = buf
+            self._io_start = start
+            self._io_end = end
+            _o_header = ChdkLvFrame.LvDataHeader.__new__(ChdkLvFrame.LvDataHeader)
+            try:
+                pos = _o_header._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("header")
+                raise
+            self.header = _o_header
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_lv_frame")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
@@ -334,8 +415,6 @@ class ChdkLvFrame(KaitaiStruct):
         self._io_start = start
         self._io_end = end
         _o_header = ChdkLvFrame.LvDataHeader.__new__(ChdkLvFrame.LvDataHeader)
-        _o_header._parent = self
-        _o_header._root = self._root
         try:
             pos = _o_header._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -423,13 +502,22 @@ class ChdkLvFrame(KaitaiStruct):
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_vp_desc", f"vp_desc at {pos - start} is outside the {end - start} bytes of data")
             _o_vp_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
-            _o_vp_desc._parent = self
-            _o_vp_desc._root = self._root
-            try:
-                pos = _o_vp_desc._parse(buf, pos, end)
-            except _runtime.SpecDecodeError as exc:
-                exc.add_prefix("vp_desc")
-                raise
+            if end - pos < 36:
+                raise _runtime.short_read(((4, "vp_desc.fb_type"), (8, "vp_desc.ofs_data"), (12, "vp_desc.buffer_width"), (16, "vp_desc.visible_width"), (20, "vp_desc.visible_height"), (24, "vp_desc.margin_left"), (28, "vp_desc.margin_top"), (32, "vp_desc.margin_right"), (36, "vp_desc.margin_bot"),), end - pos)
+            (_v_vp_desc_fb_type, _v_vp_desc_ofs_data, _v_vp_desc_buffer_width, _v_vp_desc_visible_width, _v_vp_desc_visible_height, _v_vp_desc_margin_left, _v_vp_desc_margin_top, _v_vp_desc_margin_right, _v_vp_desc_margin_bot) = _S2.unpack_from(buf, pos)
+            _e_vp_desc_fb_type = _members_chdk_codes_framebuffer_type.get(_v_vp_desc_fb_type)
+            _o_vp_desc.fb_type = _e_vp_desc_fb_type if _e_vp_desc_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_vp_desc_fb_type)
+            _o_vp_desc.ofs_data = _v_vp_desc_ofs_data
+            _o_vp_desc.buffer_width = _v_vp_desc_buffer_width
+            _o_vp_desc.visible_width = _v_vp_desc_visible_width
+            _o_vp_desc.visible_height = _v_vp_desc_visible_height
+            _o_vp_desc.margin_left = _v_vp_desc_margin_left
+            _o_vp_desc.margin_top = _v_vp_desc_margin_top
+            _o_vp_desc.margin_right = _v_vp_desc_margin_right
+            _o_vp_desc.margin_bot = _v_vp_desc_margin_bot
+            pos += 36
+            if _v_vp_desc_ofs_data < 0:
+                raise _runtime.SpecDecodeError("vp_desc.ofs_data", f"{_v_vp_desc_ofs_data!r} must be >= 0")
             _v_vp_desc = _o_vp_desc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_lv_frame")
@@ -456,13 +544,22 @@ class ChdkLvFrame(KaitaiStruct):
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_bm_desc", f"bm_desc at {pos - start} is outside the {end - start} bytes of data")
             _o_bm_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
-            _o_bm_desc._parent = self
-            _o_bm_desc._root = self._root
-            try:
-                pos = _o_bm_desc._parse(buf, pos, end)
-            except _runtime.SpecDecodeError as exc:
-                exc.add_prefix("bm_desc")
-                raise
+            if end - pos < 36:
+                raise _runtime.short_read(((4, "bm_desc.fb_type"), (8, "bm_desc.ofs_data"), (12, "bm_desc.buffer_width"), (16, "bm_desc.visible_width"), (20, "bm_desc.visible_height"), (24, "bm_desc.margin_left"), (28, "bm_desc.margin_top"), (32, "bm_desc.margin_right"), (36, "bm_desc.margin_bot"),), end - pos)
+            (_v_bm_desc_fb_type, _v_bm_desc_ofs_data, _v_bm_desc_buffer_width, _v_bm_desc_visible_width, _v_bm_desc_visible_height, _v_bm_desc_margin_left, _v_bm_desc_margin_top, _v_bm_desc_margin_right, _v_bm_desc_margin_bot) = _S2.unpack_from(buf, pos)
+            _e_bm_desc_fb_type = _members_chdk_codes_framebuffer_type.get(_v_bm_desc_fb_type)
+            _o_bm_desc.fb_type = _e_bm_desc_fb_type if _e_bm_desc_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_bm_desc_fb_type)
+            _o_bm_desc.ofs_data = _v_bm_desc_ofs_data
+            _o_bm_desc.buffer_width = _v_bm_desc_buffer_width
+            _o_bm_desc.visible_width = _v_bm_desc_visible_width
+            _o_bm_desc.visible_height = _v_bm_desc_visible_height
+            _o_bm_desc.margin_left = _v_bm_desc_margin_left
+            _o_bm_desc.margin_top = _v_bm_desc_margin_top
+            _o_bm_desc.margin_right = _v_bm_desc_margin_right
+            _o_bm_desc.margin_bot = _v_bm_desc_margin_bot
+            pos += 36
+            if _v_bm_desc_ofs_data < 0:
+                raise _runtime.SpecDecodeError("bm_desc.ofs_data", f"{_v_bm_desc_ofs_data!r} must be >= 0")
             _v_bm_desc = _o_bm_desc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_lv_frame")
@@ -489,13 +586,22 @@ class ChdkLvFrame(KaitaiStruct):
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_bmo_desc", f"bmo_desc at {pos - start} is outside the {end - start} bytes of data")
             _o_bmo_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
-            _o_bmo_desc._parent = self
-            _o_bmo_desc._root = self._root
-            try:
-                pos = _o_bmo_desc._parse(buf, pos, end)
-            except _runtime.SpecDecodeError as exc:
-                exc.add_prefix("bmo_desc")
-                raise
+            if end - pos < 36:
+                raise _runtime.short_read(((4, "bmo_desc.fb_type"), (8, "bmo_desc.ofs_data"), (12, "bmo_desc.buffer_width"), (16, "bmo_desc.visible_width"), (20, "bmo_desc.visible_height"), (24, "bmo_desc.margin_left"), (28, "bmo_desc.margin_top"), (32, "bmo_desc.margin_right"), (36, "bmo_desc.margin_bot"),), end - pos)
+            (_v_bmo_desc_fb_type, _v_bmo_desc_ofs_data, _v_bmo_desc_buffer_width, _v_bmo_desc_visible_width, _v_bmo_desc_visible_height, _v_bmo_desc_margin_left, _v_bmo_desc_margin_top, _v_bmo_desc_margin_right, _v_bmo_desc_margin_bot) = _S2.unpack_from(buf, pos)
+            _e_bmo_desc_fb_type = _members_chdk_codes_framebuffer_type.get(_v_bmo_desc_fb_type)
+            _o_bmo_desc.fb_type = _e_bmo_desc_fb_type if _e_bmo_desc_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_bmo_desc_fb_type)
+            _o_bmo_desc.ofs_data = _v_bmo_desc_ofs_data
+            _o_bmo_desc.buffer_width = _v_bmo_desc_buffer_width
+            _o_bmo_desc.visible_width = _v_bmo_desc_visible_width
+            _o_bmo_desc.visible_height = _v_bmo_desc_visible_height
+            _o_bmo_desc.margin_left = _v_bmo_desc_margin_left
+            _o_bmo_desc.margin_top = _v_bmo_desc_margin_top
+            _o_bmo_desc.margin_right = _v_bmo_desc_margin_right
+            _o_bmo_desc.margin_bot = _v_bmo_desc_margin_bot
+            pos += 36
+            if _v_bmo_desc_ofs_data < 0:
+                raise _runtime.SpecDecodeError("bmo_desc.ofs_data", f"{_v_bmo_desc_ofs_data!r} must be >= 0")
             _v_bmo_desc = _o_bmo_desc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_lv_frame")

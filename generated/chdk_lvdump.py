@@ -119,15 +119,30 @@ class ChdkLvdump(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvdump.LvdumpHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if buf[pos : pos + 4] != b"chlv":
+                    raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
+                self.magic = b"chlv"
+                pos += 4
+                if end - pos < 12:
+                    raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos)
+                (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+                self.len_header = _v_len_header
+                self.version_major = _v_version_major
+                self.version_minor = _v_version_minor
+                pos += 12
+                if _v_len_header < 8:
+                    raise _runtime.SpecDecodeError("len_header", f"{_v_len_header!r} must be >= 8")
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lvdump_header")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
@@ -137,10 +152,13 @@ class ChdkLvdump(KaitaiStruct):
             pos += 4
             if end - pos < 12:
                 raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos)
-            (self.len_header, self.version_major, self.version_minor) = _S0.unpack_from(buf, pos)
+            (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+            self.len_header = _v_len_header
+            self.version_major = _v_version_major
+            self.version_minor = _v_version_minor
             pos += 12
-            if self.len_header < 8:
-                raise _runtime.SpecDecodeError("len_header", f"{self.len_header!r} must be >= 8")
+            if _v_len_header < 8:
+                raise _runtime.SpecDecodeError("len_header", f"{_v_len_header!r} must be >= 8")
             return pos
 
         def to_bytes(self) -> bytes:
@@ -206,23 +224,37 @@ class ChdkLvdump(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvdump.LvdumpRecord:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "len_frame"),), end - pos)
+                (_v_len_frame,) = _S1.unpack_from(buf, pos)
+                self.len_frame = _v_len_frame
+                pos += 4
+                _n_frame = _v_len_frame
+                if _n_frame < 0 or _n_frame > end - pos:
+                    raise _runtime.SpecDecodeError("len_frame", f"frame needs {_n_frame} bytes, {end - pos} left")
+                _r_frame = buf[pos : pos + _n_frame]
+                pos += _n_frame
+                self.frame = _r_frame
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lvdump_record")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "len_frame"),), end - pos)
-            (self.len_frame,) = _S1.unpack_from(buf, pos)
+            (_v_len_frame,) = _S1.unpack_from(buf, pos)
+            self.len_frame = _v_len_frame
             pos += 4
-            _n_frame = self.len_frame
+            _n_frame = _v_len_frame
             if _n_frame < 0 or _n_frame > end - pos:
                 raise _runtime.SpecDecodeError("len_frame", f"frame needs {_n_frame} bytes, {end - pos} left")
             _r_frame = buf[pos : pos + _n_frame]
@@ -289,15 +321,43 @@ class ChdkLvdump(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvdump:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            _o_header = ChdkLvdump.LvdumpHeader.__new__(ChdkLvdump.LvdumpHeader)
+            try:
+                pos = _o_header._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("header")
+                raise
+            self.header = _o_header
+            _n_header_rest = self.header.len_header - 8
+            if _n_header_rest < 0 or _n_header_rest > end - pos:
+                raise _runtime.SpecDecodeError("header.len_header", f"header_rest needs {_n_header_rest} bytes, {end - pos} left")
+            _r_header_rest = buf[pos : pos + _n_header_rest]
+            pos += _n_header_rest
+            self.header_rest = _r_header_rest
+            _items_records: list[ChdkLvdump.LvdumpRecord] = []
+            while pos < end:
+                _o_records = ChdkLvdump.LvdumpRecord.__new__(ChdkLvdump.LvdumpRecord)
+                try:
+                    _o_records_end = _o_records._parse(buf, pos, end)
+                except _runtime.SpecDecodeError as exc:
+                    exc.add_prefix(f"records[{len(_items_records)}]")
+                    raise
+                if _o_records_end <= pos:
+                    raise _runtime.SpecDecodeError("records", "an item consumed no bytes")
+                pos = _o_records_end
+                _items_records.append(_o_records)
+            self.records = _items_records
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_lvdump")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""

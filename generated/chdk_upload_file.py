@@ -45,10 +45,10 @@ class ChdkUploadFile(KaitaiStruct):
         contents: bytes = b"",
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -63,26 +63,44 @@ class ChdkUploadFile(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkUploadFile:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            if end - pos < 4:
+                raise _runtime.short_read(((4, "len_name"),), end - pos)
+            (_v_len_name,) = _S0.unpack_from(buf, pos)
+            self.len_name = _v_len_name
+            pos += 4
+            if _v_len_name < 1:
+                raise _runtime.SpecDecodeError("len_name", f"{_v_len_name!r} must be >= 1")
+            _n_name = _v_len_name
+            if _n_name < 0 or _n_name > end - pos:
+                raise _runtime.SpecDecodeError("len_name", f"name needs {_n_name} bytes, {end - pos} left")
+            _r_name = buf[pos : pos + _n_name]
+            pos += _n_name
+            self.name = _r_name
+            _r_contents = buf[pos:end]
+            pos = end
+            self.contents = _r_contents
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_upload_file")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
         if end - pos < 4:
             raise _runtime.short_read(((4, "len_name"),), end - pos)
-        (self.len_name,) = _S0.unpack_from(buf, pos)
+        (_v_len_name,) = _S0.unpack_from(buf, pos)
+        self.len_name = _v_len_name
         pos += 4
-        if self.len_name < 1:
-            raise _runtime.SpecDecodeError("len_name", f"{self.len_name!r} must be >= 1")
-        _n_name = self.len_name
+        if _v_len_name < 1:
+            raise _runtime.SpecDecodeError("len_name", f"{_v_len_name!r} must be >= 1")
+        _n_name = _v_len_name
         if _n_name < 0 or _n_name > end - pos:
             raise _runtime.SpecDecodeError("len_name", f"name needs {_n_name} bytes, {end - pos} left")
         _r_name = buf[pos : pos + _n_name]

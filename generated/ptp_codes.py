@@ -419,10 +419,10 @@ class PtpCodes(KaitaiStruct):
         _root: Any = None,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -434,16 +434,8 @@ class PtpCodes(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpCodes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        try:
-            obj._parse(buf, 0, len(buf))
-        except _runtime.SpecDecodeError as exc:
-            exc.add_prefix("ptp_codes")
-            raise
-        return obj
+        self = cls.__new__(cls)
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""

@@ -68,10 +68,10 @@ class PtpDeviceInfo(KaitaiStruct):
         serial_number: ptp_types.PtpTypes.PtpString | None = None,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -97,26 +97,110 @@ class PtpDeviceInfo(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpDeviceInfo:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            if end - pos < 8:
+                raise _runtime.short_read(((2, "standard_version"), (6, "vendor_extension_id"), (8, "vendor_extension_version"),), end - pos)
+            (_v_standard_version, _v_vendor_extension_id, _v_vendor_extension_version) = _S0.unpack_from(buf, pos)
+            self.standard_version = _v_standard_version
+            self.vendor_extension_id = _v_vendor_extension_id
+            self.vendor_extension_version = _v_vendor_extension_version
+            pos += 8
+            _o_vendor_extension_desc = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            try:
+                pos = _o_vendor_extension_desc._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("vendor_extension_desc")
+                raise
+            self.vendor_extension_desc = _o_vendor_extension_desc
+            if end - pos < 2:
+                raise _runtime.short_read(((2, "functional_mode"),), end - pos)
+            (_v_functional_mode,) = _S1.unpack_from(buf, pos)
+            self.functional_mode = _v_functional_mode
+            pos += 2
+            _o_operations_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            try:
+                pos = _o_operations_supported._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("operations_supported")
+                raise
+            self.operations_supported = _o_operations_supported
+            _o_events_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            try:
+                pos = _o_events_supported._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("events_supported")
+                raise
+            self.events_supported = _o_events_supported
+            _o_device_properties_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            try:
+                pos = _o_device_properties_supported._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("device_properties_supported")
+                raise
+            self.device_properties_supported = _o_device_properties_supported
+            _o_capture_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            try:
+                pos = _o_capture_formats._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("capture_formats")
+                raise
+            self.capture_formats = _o_capture_formats
+            _o_image_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            try:
+                pos = _o_image_formats._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("image_formats")
+                raise
+            self.image_formats = _o_image_formats
+            _o_manufacturer = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            try:
+                pos = _o_manufacturer._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("manufacturer")
+                raise
+            self.manufacturer = _o_manufacturer
+            _o_model = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            try:
+                pos = _o_model._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("model")
+                raise
+            self.model = _o_model
+            _o_device_version = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            try:
+                pos = _o_device_version._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("device_version")
+                raise
+            self.device_version = _o_device_version
+            _o_serial_number = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            try:
+                pos = _o_serial_number._parse(buf, pos, end)
+            except _runtime.SpecDecodeError as exc:
+                exc.add_prefix("serial_number")
+                raise
+            self.serial_number = _o_serial_number
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_device_info")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
         if end - pos < 8:
             raise _runtime.short_read(((2, "standard_version"), (6, "vendor_extension_id"), (8, "vendor_extension_version"),), end - pos)
-        (self.standard_version, self.vendor_extension_id, self.vendor_extension_version) = _S0.unpack_from(buf, pos)
+        (_v_standard_version, _v_vendor_extension_id, _v_vendor_extension_version) = _S0.unpack_from(buf, pos)
+        self.standard_version = _v_standard_version
+        self.vendor_extension_id = _v_vendor_extension_id
+        self.vendor_extension_version = _v_vendor_extension_version
         pos += 8
         _o_vendor_extension_desc = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
-        _o_vendor_extension_desc._parent = self
-        _o_vendor_extension_desc._root = self._root
         try:
             pos = _o_vendor_extension_desc._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -125,11 +209,10 @@ class PtpDeviceInfo(KaitaiStruct):
         self.vendor_extension_desc = _o_vendor_extension_desc
         if end - pos < 2:
             raise _runtime.short_read(((2, "functional_mode"),), end - pos)
-        (self.functional_mode,) = _S1.unpack_from(buf, pos)
+        (_v_functional_mode,) = _S1.unpack_from(buf, pos)
+        self.functional_mode = _v_functional_mode
         pos += 2
         _o_operations_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
-        _o_operations_supported._parent = self
-        _o_operations_supported._root = self._root
         try:
             pos = _o_operations_supported._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -137,8 +220,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.operations_supported = _o_operations_supported
         _o_events_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
-        _o_events_supported._parent = self
-        _o_events_supported._root = self._root
         try:
             pos = _o_events_supported._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -146,8 +227,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.events_supported = _o_events_supported
         _o_device_properties_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
-        _o_device_properties_supported._parent = self
-        _o_device_properties_supported._root = self._root
         try:
             pos = _o_device_properties_supported._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -155,8 +234,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.device_properties_supported = _o_device_properties_supported
         _o_capture_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
-        _o_capture_formats._parent = self
-        _o_capture_formats._root = self._root
         try:
             pos = _o_capture_formats._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -164,8 +241,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.capture_formats = _o_capture_formats
         _o_image_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
-        _o_image_formats._parent = self
-        _o_image_formats._root = self._root
         try:
             pos = _o_image_formats._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -173,8 +248,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.image_formats = _o_image_formats
         _o_manufacturer = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
-        _o_manufacturer._parent = self
-        _o_manufacturer._root = self._root
         try:
             pos = _o_manufacturer._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -182,8 +255,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.manufacturer = _o_manufacturer
         _o_model = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
-        _o_model._parent = self
-        _o_model._root = self._root
         try:
             pos = _o_model._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -191,8 +262,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.model = _o_model
         _o_device_version = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
-        _o_device_version._parent = self
-        _o_device_version._root = self._root
         try:
             pos = _o_device_version._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:
@@ -200,8 +269,6 @@ class PtpDeviceInfo(KaitaiStruct):
             raise
         self.device_version = _o_device_version
         _o_serial_number = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
-        _o_serial_number._parent = self
-        _o_serial_number._root = self._root
         try:
             pos = _o_serial_number._parse(buf, pos, end)
         except _runtime.SpecDecodeError as exc:

@@ -16,6 +16,8 @@ _S0 = struct.Struct("<IHHI")
 
 _coerce_ptp_codes_container_type = ptp_codes.ContainerType.coerce
 _coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
+_members_ptp_codes_container_type: dict[int, ptp_codes.ContainerType] = ptp_codes._MEMBERS_CONTAINER_TYPE
+_members_ptp_codes_event_code: dict[int, ptp_codes.EventCode] = ptp_codes._MEMBERS_EVENT_CODE
 
 
 class PtpEvent(KaitaiStruct):
@@ -50,10 +52,10 @@ class PtpEvent(KaitaiStruct):
         params: list[int] | None = None,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -70,30 +72,54 @@ class PtpEvent(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpEvent:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            if end - pos < 12:
+                raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
+            (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+            self.len_container = _v_len_container
+            _e_container_type = _members_ptp_codes_container_type.get(_v_container_type)
+            self.container_type = _e_container_type if _e_container_type is not None else _coerce_ptp_codes_container_type(_v_container_type)
+            _e_code = _members_ptp_codes_event_code.get(_v_code)
+            self.code = _e_code if _e_code is not None else _coerce_ptp_codes_event_code(_v_code)
+            self.transaction_id = _v_transaction_id
+            pos += 12
+            if _v_len_container < 12:
+                raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be >= 12")
+            if _v_len_container > 24:
+                raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be <= 24")
+            _n_params = (_v_len_container - 12) // 4
+            if _n_params < 0 or _n_params * 4 > end - pos:
+                raise _runtime.SpecDecodeError("len_container", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
+            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_event")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
         if end - pos < 12:
             raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
-        (self.len_container, _v_container_type, _v_code, self.transaction_id) = _S0.unpack_from(buf, pos)
-        self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
-        self.code = _coerce_ptp_codes_event_code(_v_code)
+        (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+        self.len_container = _v_len_container
+        _e_container_type = _members_ptp_codes_container_type.get(_v_container_type)
+        self.container_type = _e_container_type if _e_container_type is not None else _coerce_ptp_codes_container_type(_v_container_type)
+        _e_code = _members_ptp_codes_event_code.get(_v_code)
+        self.code = _e_code if _e_code is not None else _coerce_ptp_codes_event_code(_v_code)
+        self.transaction_id = _v_transaction_id
         pos += 12
-        if self.len_container < 12:
-            raise _runtime.SpecDecodeError("len_container", f"{self.len_container!r} must be >= 12")
-        if self.len_container > 24:
-            raise _runtime.SpecDecodeError("len_container", f"{self.len_container!r} must be <= 24")
-        _n_params = (self.len_container - 12) // 4
+        if _v_len_container < 12:
+            raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be >= 12")
+        if _v_len_container > 24:
+            raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be <= 24")
+        _n_params = (_v_len_container - 12) // 4
         if _n_params < 0 or _n_params * 4 > end - pos:
             raise _runtime.SpecDecodeError("len_container", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
         self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))

@@ -55,10 +55,10 @@ class PtpTypes(KaitaiStruct):
             value: str = "",
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -72,24 +72,45 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpString:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 1:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
+                _v_num_chars = buf[pos]
+                self.num_chars = _v_num_chars
+                pos += 1
+                _n_value = _v_num_chars * 2
+                if _n_value < 0 or _n_value > end - pos:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+                _r_value = buf[pos : pos + _n_value]
+                pos += _n_value
+                _t_value = _r_value.find(b"\x00\x00")
+                while _t_value > 0 and _t_value % 2:
+                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+                if _t_value >= 0:
+                    _r_value = _r_value[:_t_value]
+                try:
+                    self.value = _r_value.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_string")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 1:
                 raise _runtime.short_read(((1, "num_chars"),), end - pos)
-            self.num_chars = buf[pos]
+            _v_num_chars = buf[pos]
+            self.num_chars = _v_num_chars
             pos += 1
-            _n_value = self.num_chars * 2
+            _n_value = _v_num_chars * 2
             if _n_value < 0 or _n_value > end - pos:
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
@@ -161,10 +182,10 @@ class PtpTypes(KaitaiStruct):
             items: list[int] | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -178,24 +199,36 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU1:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S1.unpack_from(buf, pos)
+                self.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 1 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 1 bytes do not fit in {end - pos} bytes")
+                self.items = list(buf[pos : pos + _n_items])
+                pos += _n_items
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u1")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
-            (self.num_items,) = _S1.unpack_from(buf, pos)
+            (_v_num_items,) = _S1.unpack_from(buf, pos)
+            self.num_items = _v_num_items
             pos += 4
-            _n_items = self.num_items
+            _n_items = _v_num_items
             if _n_items < 0 or _n_items * 1 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 1 bytes do not fit in {end - pos} bytes")
             self.items = list(buf[pos : pos + _n_items])
@@ -249,10 +282,10 @@ class PtpTypes(KaitaiStruct):
             items: list[int] | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -266,24 +299,36 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU2:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S1.unpack_from(buf, pos)
+                self.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 2 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+                self.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u2")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
-            (self.num_items,) = _S1.unpack_from(buf, pos)
+            (_v_num_items,) = _S1.unpack_from(buf, pos)
+            self.num_items = _v_num_items
             pos += 4
-            _n_items = self.num_items
+            _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
             self.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
@@ -337,10 +382,10 @@ class PtpTypes(KaitaiStruct):
             items: list[int] | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -354,24 +399,36 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU4:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S1.unpack_from(buf, pos)
+                self.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 4 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
+                self.items = list(struct.unpack_from(f"<{_n_items}I", buf, pos))
+                pos += _n_items * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u4")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
-            (self.num_items,) = _S1.unpack_from(buf, pos)
+            (_v_num_items,) = _S1.unpack_from(buf, pos)
+            self.num_items = _v_num_items
             pos += 4
-            _n_items = self.num_items
+            _n_items = _v_num_items
             if _n_items < 0 or _n_items * 4 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
             self.items = list(struct.unpack_from(f"<{_n_items}I", buf, pos))
@@ -409,10 +466,10 @@ class PtpTypes(KaitaiStruct):
         _root: Any = None,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -424,16 +481,8 @@ class PtpTypes(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        try:
-            obj._parse(buf, 0, len(buf))
-        except _runtime.SpecDecodeError as exc:
-            exc.add_prefix("ptp_types")
-            raise
-        return obj
+        self = cls.__new__(cls)
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""

@@ -243,6 +243,12 @@ _coerce_packet_type = PacketType.coerce
 _coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
 _coerce_ptp_codes_operation_code = ptp_codes.OperationCode.coerce
 _coerce_ptp_codes_response_code = ptp_codes.ResponseCode.coerce
+_members_data_phase_info: dict[int, DataPhaseInfo] = _MEMBERS_DATA_PHASE_INFO
+_members_init_fail_reason: dict[int, InitFailReason] = _MEMBERS_INIT_FAIL_REASON
+_members_packet_type: dict[int, PacketType] = _MEMBERS_PACKET_TYPE
+_members_ptp_codes_event_code: dict[int, ptp_codes.EventCode] = ptp_codes._MEMBERS_EVENT_CODE
+_members_ptp_codes_operation_code: dict[int, ptp_codes.OperationCode] = ptp_codes._MEMBERS_OPERATION_CODE
+_members_ptp_codes_response_code: dict[int, ptp_codes.ResponseCode] = ptp_codes._MEMBERS_RESPONSE_CODE
 
 
 class PtpipPacket(KaitaiStruct):
@@ -294,10 +300,10 @@ class PtpipPacket(KaitaiStruct):
             packet_type: PacketType | int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -311,26 +317,38 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.PacketHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 8:
+                    raise _runtime.short_read(((4, "len_packet"), (8, "packet_type"),), end - pos)
+                (_v_len_packet, _v_packet_type) = _S0.unpack_from(buf, pos)
+                self.len_packet = _v_len_packet
+                _e_packet_type = _members_packet_type.get(_v_packet_type)
+                self.packet_type = _e_packet_type if _e_packet_type is not None else _coerce_packet_type(_v_packet_type)
+                pos += 8
+                if _v_len_packet < 8:
+                    raise _runtime.SpecDecodeError("len_packet", f"{_v_len_packet!r} must be >= 8")
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("packet_header")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 8:
                 raise _runtime.short_read(((4, "len_packet"), (8, "packet_type"),), end - pos)
-            (self.len_packet, _v_packet_type) = _S0.unpack_from(buf, pos)
-            self.packet_type = _coerce_packet_type(_v_packet_type)
+            (_v_len_packet, _v_packet_type) = _S0.unpack_from(buf, pos)
+            self.len_packet = _v_len_packet
+            _e_packet_type = _members_packet_type.get(_v_packet_type)
+            self.packet_type = _e_packet_type if _e_packet_type is not None else _coerce_packet_type(_v_packet_type)
             pos += 8
-            if self.len_packet < 8:
-                raise _runtime.SpecDecodeError("len_packet", f"{self.len_packet!r} must be >= 8")
+            if _v_len_packet < 8:
+                raise _runtime.SpecDecodeError("len_packet", f"{_v_len_packet!r} must be >= 8")
             return pos
 
         def to_bytes(self) -> bytes:
@@ -384,10 +402,10 @@ class PtpipPacket(KaitaiStruct):
             version_major: int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -403,16 +421,38 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitCommandRequest:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                _n_guid = 16
+                if _n_guid < 0 or _n_guid > end - pos:
+                    raise _runtime.SpecDecodeError("guid", f"guid needs {_n_guid} bytes, {end - pos} left")
+                _r_guid = buf[pos : pos + _n_guid]
+                pos += _n_guid
+                self.guid = _r_guid
+                _i_friendly_name = _runtime.find_term(buf, b"\x00\x00", pos, end)
+                if _i_friendly_name < 0:
+                    raise _runtime.SpecDecodeError("friendly_name", "terminator not found")
+                _r_friendly_name = buf[pos:_i_friendly_name]
+                pos = _i_friendly_name + 2
+                try:
+                    self.friendly_name = _r_friendly_name.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
+                if end - pos < 4:
+                    raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos)
+                (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+                self.version_minor = _v_version_minor
+                self.version_major = _v_version_major
+                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_command_request")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
@@ -433,7 +473,9 @@ class PtpipPacket(KaitaiStruct):
                 raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
             if end - pos < 4:
                 raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos)
-            (self.version_minor, self.version_major) = _S1.unpack_from(buf, pos)
+            (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+            self.version_minor = _v_version_minor
+            self.version_major = _v_version_major
             pos += 4
             return pos
 
@@ -498,10 +540,10 @@ class PtpipPacket(KaitaiStruct):
             version_major: int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -518,22 +560,50 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitCommandAck:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "connection_number"),), end - pos)
+                (_v_connection_number,) = _S2.unpack_from(buf, pos)
+                self.connection_number = _v_connection_number
+                pos += 4
+                _n_guid = 16
+                if _n_guid < 0 or _n_guid > end - pos:
+                    raise _runtime.SpecDecodeError("guid", f"guid needs {_n_guid} bytes, {end - pos} left")
+                _r_guid = buf[pos : pos + _n_guid]
+                pos += _n_guid
+                self.guid = _r_guid
+                _i_friendly_name = _runtime.find_term(buf, b"\x00\x00", pos, end)
+                if _i_friendly_name < 0:
+                    raise _runtime.SpecDecodeError("friendly_name", "terminator not found")
+                _r_friendly_name = buf[pos:_i_friendly_name]
+                pos = _i_friendly_name + 2
+                try:
+                    self.friendly_name = _r_friendly_name.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
+                if end - pos < 4:
+                    raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos)
+                (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+                self.version_minor = _v_version_minor
+                self.version_major = _v_version_major
+                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_command_ack")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "connection_number"),), end - pos)
-            (self.connection_number,) = _S2.unpack_from(buf, pos)
+            (_v_connection_number,) = _S2.unpack_from(buf, pos)
+            self.connection_number = _v_connection_number
             pos += 4
             _n_guid = 16
             if _n_guid < 0 or _n_guid > end - pos:
@@ -552,7 +622,9 @@ class PtpipPacket(KaitaiStruct):
                 raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
             if end - pos < 4:
                 raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos)
-            (self.version_minor, self.version_major) = _S1.unpack_from(buf, pos)
+            (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+            self.version_minor = _v_version_minor
+            self.version_major = _v_version_major
             pos += 4
             return pos
 
@@ -608,10 +680,10 @@ class PtpipPacket(KaitaiStruct):
             connection_number: int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -624,22 +696,29 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitEventRequest:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "connection_number"),), end - pos)
+                (_v_connection_number,) = _S2.unpack_from(buf, pos)
+                self.connection_number = _v_connection_number
+                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_event_request")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "connection_number"),), end - pos)
-            (self.connection_number,) = _S2.unpack_from(buf, pos)
+            (_v_connection_number,) = _S2.unpack_from(buf, pos)
+            self.connection_number = _v_connection_number
             pos += 4
             return pos
 
@@ -686,10 +765,10 @@ class PtpipPacket(KaitaiStruct):
             reason: InitFailReason | int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -702,23 +781,31 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitFail:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "reason"),), end - pos)
+                (_v_reason,) = _S2.unpack_from(buf, pos)
+                _e_reason = _members_init_fail_reason.get(_v_reason)
+                self.reason = _e_reason if _e_reason is not None else _coerce_init_fail_reason(_v_reason)
+                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_fail")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "reason"),), end - pos)
             (_v_reason,) = _S2.unpack_from(buf, pos)
-            self.reason = _coerce_init_fail_reason(_v_reason)
+            _e_reason = _members_init_fail_reason.get(_v_reason)
+            self.reason = _e_reason if _e_reason is not None else _coerce_init_fail_reason(_v_reason)
             pos += 4
             return pos
 
@@ -773,10 +860,10 @@ class PtpipPacket(KaitaiStruct):
             params: list[int] | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -792,24 +879,42 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.OperationRequest:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 10:
+                    raise _runtime.short_read(((4, "data_phase"), (6, "operation_code"), (10, "transaction_id"),), end - pos)
+                (_v_data_phase, _v_operation_code, _v_transaction_id) = _S3.unpack_from(buf, pos)
+                _e_data_phase = _members_data_phase_info.get(_v_data_phase)
+                self.data_phase = _e_data_phase if _e_data_phase is not None else _coerce_data_phase_info(_v_data_phase)
+                _e_operation_code = _members_ptp_codes_operation_code.get(_v_operation_code)
+                self.operation_code = _e_operation_code if _e_operation_code is not None else _coerce_ptp_codes_operation_code(_v_operation_code)
+                self.transaction_id = _v_transaction_id
+                pos += 10
+                _n_params, _rem_params = divmod(end - pos, 4)
+                if _rem_params:
+                    raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
+                self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+                pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_request")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 10:
                 raise _runtime.short_read(((4, "data_phase"), (6, "operation_code"), (10, "transaction_id"),), end - pos)
-            (_v_data_phase, _v_operation_code, self.transaction_id) = _S3.unpack_from(buf, pos)
-            self.data_phase = _coerce_data_phase_info(_v_data_phase)
-            self.operation_code = _coerce_ptp_codes_operation_code(_v_operation_code)
+            (_v_data_phase, _v_operation_code, _v_transaction_id) = _S3.unpack_from(buf, pos)
+            _e_data_phase = _members_data_phase_info.get(_v_data_phase)
+            self.data_phase = _e_data_phase if _e_data_phase is not None else _coerce_data_phase_info(_v_data_phase)
+            _e_operation_code = _members_ptp_codes_operation_code.get(_v_operation_code)
+            self.operation_code = _e_operation_code if _e_operation_code is not None else _coerce_ptp_codes_operation_code(_v_operation_code)
+            self.transaction_id = _v_transaction_id
             pos += 10
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
@@ -866,10 +971,10 @@ class PtpipPacket(KaitaiStruct):
             params: list[int] | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -884,23 +989,38 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.OperationResponse:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 6:
+                    raise _runtime.short_read(((2, "response_code"), (6, "transaction_id"),), end - pos)
+                (_v_response_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
+                _e_response_code = _members_ptp_codes_response_code.get(_v_response_code)
+                self.response_code = _e_response_code if _e_response_code is not None else _coerce_ptp_codes_response_code(_v_response_code)
+                self.transaction_id = _v_transaction_id
+                pos += 6
+                _n_params, _rem_params = divmod(end - pos, 4)
+                if _rem_params:
+                    raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
+                self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+                pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_response")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 6:
                 raise _runtime.short_read(((2, "response_code"), (6, "transaction_id"),), end - pos)
-            (_v_response_code, self.transaction_id) = _S4.unpack_from(buf, pos)
-            self.response_code = _coerce_ptp_codes_response_code(_v_response_code)
+            (_v_response_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
+            _e_response_code = _members_ptp_codes_response_code.get(_v_response_code)
+            self.response_code = _e_response_code if _e_response_code is not None else _coerce_ptp_codes_response_code(_v_response_code)
+            self.transaction_id = _v_transaction_id
             pos += 6
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
@@ -957,10 +1077,10 @@ class PtpipPacket(KaitaiStruct):
             params: list[int] | None = None,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -975,23 +1095,38 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.Event:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 6:
+                    raise _runtime.short_read(((2, "event_code"), (6, "transaction_id"),), end - pos)
+                (_v_event_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
+                _e_event_code = _members_ptp_codes_event_code.get(_v_event_code)
+                self.event_code = _e_event_code if _e_event_code is not None else _coerce_ptp_codes_event_code(_v_event_code)
+                self.transaction_id = _v_transaction_id
+                pos += 6
+                _n_params, _rem_params = divmod(end - pos, 4)
+                if _rem_params:
+                    raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
+                self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+                pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("event")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 6:
                 raise _runtime.short_read(((2, "event_code"), (6, "transaction_id"),), end - pos)
-            (_v_event_code, self.transaction_id) = _S4.unpack_from(buf, pos)
-            self.event_code = _coerce_ptp_codes_event_code(_v_event_code)
+            (_v_event_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
+            _e_event_code = _members_ptp_codes_event_code.get(_v_event_code)
+            self.event_code = _e_event_code if _e_event_code is not None else _coerce_ptp_codes_event_code(_v_event_code)
+            self.transaction_id = _v_transaction_id
             pos += 6
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
@@ -1046,10 +1181,10 @@ class PtpipPacket(KaitaiStruct):
             len_total: int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -1063,22 +1198,31 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.StartData:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 12:
+                    raise _runtime.short_read(((4, "transaction_id"), (12, "len_total"),), end - pos)
+                (_v_transaction_id, _v_len_total) = _S5.unpack_from(buf, pos)
+                self.transaction_id = _v_transaction_id
+                self.len_total = _v_len_total
+                pos += 12
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("start_data")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 12:
                 raise _runtime.short_read(((4, "transaction_id"), (12, "len_total"),), end - pos)
-            (self.transaction_id, self.len_total) = _S5.unpack_from(buf, pos)
+            (_v_transaction_id, _v_len_total) = _S5.unpack_from(buf, pos)
+            self.transaction_id = _v_transaction_id
+            self.len_total = _v_len_total
             pos += 12
             return pos
 
@@ -1127,10 +1271,10 @@ class PtpipPacket(KaitaiStruct):
             payload: bytes = b"",
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -1144,22 +1288,32 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.Data:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "transaction_id"),), end - pos)
+                (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+                self.transaction_id = _v_transaction_id
+                pos += 4
+                _r_payload = buf[pos:end]
+                pos = end
+                self.payload = _r_payload
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("data")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "transaction_id"),), end - pos)
-            (self.transaction_id,) = _S2.unpack_from(buf, pos)
+            (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+            self.transaction_id = _v_transaction_id
             pos += 4
             _r_payload = buf[pos:end]
             pos = end
@@ -1210,10 +1364,10 @@ class PtpipPacket(KaitaiStruct):
             transaction_id: int = 0,
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -1226,22 +1380,29 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.Cancel:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "transaction_id"),), end - pos)
+                (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+                self.transaction_id = _v_transaction_id
+                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("cancel")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "transaction_id"),), end - pos)
-            (self.transaction_id,) = _S2.unpack_from(buf, pos)
+            (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+            self.transaction_id = _v_transaction_id
             pos += 4
             return pos
 
@@ -1290,10 +1451,10 @@ class PtpipPacket(KaitaiStruct):
             payload: bytes = b"",
         ) -> None:
             """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-            ``_io`` is given (nothing is read then)."""
+            ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
             self._io = _io
             self._parent = _parent
-            self._root = self if _root is None else _root
+            self._root = _root
             if _io is not None:
                 self._read()
                 return
@@ -1307,22 +1468,32 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.EndData:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            obj = cls.__new__(cls)
-            obj._root = obj
+            self = cls.__new__(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
+            pos = 0
+            end = len(buf)
             try:
-                obj._parse(buf, 0, len(buf))
+                # The body of _parse, inlined (one call less on the hot path).
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "transaction_id"),), end - pos)
+                (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+                self.transaction_id = _v_transaction_id
+                pos += 4
+                _r_payload = buf[pos:end]
+                pos = end
+                self.payload = _r_payload
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("end_data")
                 raise
-            return obj
+            return self
 
         def _parse(self, buf: bytes, pos: int, end: int) -> int:
             """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
             if end - pos < 4:
                 raise _runtime.short_read(((4, "transaction_id"),), end - pos)
-            (self.transaction_id,) = _S2.unpack_from(buf, pos)
+            (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+            self.transaction_id = _v_transaction_id
             pos += 4
             _r_payload = buf[pos:end]
             pos = end
@@ -1362,10 +1533,10 @@ class PtpipPacket(KaitaiStruct):
         payload: bytes = b"",
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -1379,29 +1550,49 @@ class PtpipPacket(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            _o_header = PtpipPacket.PacketHeader.__new__(PtpipPacket.PacketHeader)
+            if end - pos < 8:
+                raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
+            (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
+            _o_header.len_packet = _v_header_len_packet
+            _e_header_packet_type = _members_packet_type.get(_v_header_packet_type)
+            _o_header.packet_type = _e_header_packet_type if _e_header_packet_type is not None else _coerce_packet_type(_v_header_packet_type)
+            pos += 8
+            if _v_header_len_packet < 8:
+                raise _runtime.SpecDecodeError("header.len_packet", f"{_v_header_len_packet!r} must be >= 8")
+            self.header = _o_header
+            _n_payload = _v_header_len_packet - 8
+            if _n_payload < 0 or _n_payload > end - pos:
+                raise _runtime.SpecDecodeError("header.len_packet", f"payload needs {_n_payload} bytes, {end - pos} left")
+            _r_payload = buf[pos : pos + _n_payload]
+            pos += _n_payload
+            self.payload = _r_payload
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptpip_packet")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
         _o_header = PtpipPacket.PacketHeader.__new__(PtpipPacket.PacketHeader)
-        _o_header._parent = self
-        _o_header._root = self._root
-        try:
-            pos = _o_header._parse(buf, pos, end)
-        except _runtime.SpecDecodeError as exc:
-            exc.add_prefix("header")
-            raise
+        if end - pos < 8:
+            raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
+        (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
+        _o_header.len_packet = _v_header_len_packet
+        _e_header_packet_type = _members_packet_type.get(_v_header_packet_type)
+        _o_header.packet_type = _e_header_packet_type if _e_header_packet_type is not None else _coerce_packet_type(_v_header_packet_type)
+        pos += 8
+        if _v_header_len_packet < 8:
+            raise _runtime.SpecDecodeError("header.len_packet", f"{_v_header_len_packet!r} must be >= 8")
         self.header = _o_header
-        _n_payload = self.header.len_packet - 8
+        _n_payload = _v_header_len_packet - 8
         if _n_payload < 0 or _n_payload > end - pos:
             raise _runtime.SpecDecodeError("header.len_packet", f"payload needs {_n_payload} bytes, {end - pos} left")
         _r_payload = buf[pos : pos + _n_payload]

@@ -15,6 +15,7 @@ from ._runtime import KaitaiStream, KaitaiStruct
 _S0 = struct.Struct("<HI")
 
 _coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
+_members_ptp_codes_event_code: dict[int, ptp_codes.EventCode] = ptp_codes._MEMBERS_EVENT_CODE
 
 
 class UsbCancelRequest(KaitaiStruct):
@@ -43,10 +44,10 @@ class UsbCancelRequest(KaitaiStruct):
         transaction_id: int = 0,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -60,23 +61,33 @@ class UsbCancelRequest(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbCancelRequest:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            if end - pos < 6:
+                raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end - pos)
+            (_v_cancellation_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+            _e_cancellation_code = _members_ptp_codes_event_code.get(_v_cancellation_code)
+            self.cancellation_code = _e_cancellation_code if _e_cancellation_code is not None else _coerce_ptp_codes_event_code(_v_cancellation_code)
+            self.transaction_id = _v_transaction_id
+            pos += 6
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_cancel_request")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
         if end - pos < 6:
             raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end - pos)
-        (_v_cancellation_code, self.transaction_id) = _S0.unpack_from(buf, pos)
-        self.cancellation_code = _coerce_ptp_codes_event_code(_v_cancellation_code)
+        (_v_cancellation_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+        _e_cancellation_code = _members_ptp_codes_event_code.get(_v_cancellation_code)
+        self.cancellation_code = _e_cancellation_code if _e_cancellation_code is not None else _coerce_ptp_codes_event_code(_v_cancellation_code)
+        self.transaction_id = _v_transaction_id
         pos += 6
         return pos
 

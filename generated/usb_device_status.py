@@ -16,6 +16,7 @@ from ._runtime import KaitaiStream, KaitaiStruct
 _S0 = struct.Struct("<HH")
 
 _coerce_ptp_codes_response_code = ptp_codes.ResponseCode.coerce
+_members_ptp_codes_response_code: dict[int, ptp_codes.ResponseCode] = ptp_codes._MEMBERS_RESPONSE_CODE
 
 
 class UsbDeviceStatus(KaitaiStruct):
@@ -47,10 +48,10 @@ class UsbDeviceStatus(KaitaiStruct):
         params: list[int] | None = None,
     ) -> None:
         """Read from ``_io`` (the Kaitai API), or build from the keyword fields when no
-        ``_io`` is given (nothing is read then)."""
+        ``_io`` is given (nothing is read then). ``_root`` None means "this object"."""
         self._io = _io
         self._parent = _parent
-        self._root = self if _root is None else _root
+        self._root = _root
         if _io is not None:
             self._read()
             return
@@ -65,27 +66,44 @@ class UsbDeviceStatus(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbDeviceStatus:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        obj = cls.__new__(cls)
-        obj._root = obj
+        self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
+        pos = 0
+        end = len(buf)
         try:
-            obj._parse(buf, 0, len(buf))
+            # The body of _parse, inlined (one call less on the hot path).
+            if end - pos < 4:
+                raise _runtime.short_read(((2, "len_status"), (4, "code"),), end - pos)
+            (_v_len_status, _v_code) = _S0.unpack_from(buf, pos)
+            self.len_status = _v_len_status
+            _e_code = _members_ptp_codes_response_code.get(_v_code)
+            self.code = _e_code if _e_code is not None else _coerce_ptp_codes_response_code(_v_code)
+            pos += 4
+            if _v_len_status < 4:
+                raise _runtime.SpecDecodeError("len_status", f"{_v_len_status!r} must be >= 4")
+            _n_params = (_v_len_status - 4) // 4
+            if _n_params < 0 or _n_params * 4 > end - pos:
+                raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
+            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_device_status")
             raise
-        return obj
+        return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
         if end - pos < 4:
             raise _runtime.short_read(((2, "len_status"), (4, "code"),), end - pos)
-        (self.len_status, _v_code) = _S0.unpack_from(buf, pos)
-        self.code = _coerce_ptp_codes_response_code(_v_code)
+        (_v_len_status, _v_code) = _S0.unpack_from(buf, pos)
+        self.len_status = _v_len_status
+        _e_code = _members_ptp_codes_response_code.get(_v_code)
+        self.code = _e_code if _e_code is not None else _coerce_ptp_codes_response_code(_v_code)
         pos += 4
-        if self.len_status < 4:
-            raise _runtime.SpecDecodeError("len_status", f"{self.len_status!r} must be >= 4")
-        _n_params = (self.len_status - 4) // 4
+        if _v_len_status < 4:
+            raise _runtime.SpecDecodeError("len_status", f"{_v_len_status!r} must be >= 4")
+        _n_params = (_v_len_status - 4) // 4
         if _n_params < 0 or _n_params * 4 > end - pos:
             raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
         self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
