@@ -125,8 +125,11 @@ def _recv_exact(sock: socket.socket, n: int, what: str) -> bytes:
     return b"".join(parts)
 
 
-def _read_packet(sock: socket.socket) -> tuple[int, bytes]:
-    """Read one packet: (packet type, body).  ``_Violation`` for a bad header."""
+def _read_packet(sock: socket.socket, *, data: bool = True) -> tuple[int, bytes]:
+    """Read one packet: (packet type, body).  ``_Violation`` for a bad header.
+
+    ``data=False`` (before the handshake) holds every packet to the control-packet limit.
+    """
     raw = sock.recv(PACKET_HEADER_SIZE)
     if not raw:
         raise _Closed("connection closed")
@@ -139,7 +142,7 @@ def _read_packet(sock: socket.socket) -> tuple[int, bytes]:
     ptype = int(header.packet_type)
     if ptype not in _KNOWN_TYPES:
         raise _Violation(f"unknown packet type {ptype} (length {header.len_packet})")
-    limit = MAX_DATA_PACKET if ptype in _DATA_TYPES else MAX_CONTROL_PACKET
+    limit = MAX_DATA_PACKET if data and ptype in _DATA_TYPES else MAX_CONTROL_PACKET
     if header.len_packet > limit:
         raise _Violation(
             f"{PacketType(ptype).name} packet announces {header.len_packet} bytes (limit {limit})"
@@ -312,7 +315,7 @@ class PtpipServer:
                 return
             sock.settimeout(self.init_timeout)
             try:
-                ptype, body = _read_packet(sock)
+                ptype, body = _read_packet(sock, data=False)
             except TimeoutError:
                 self._violation(peer, f"no init packet within {self.init_timeout} s")
                 self._init_fail(sock)

@@ -190,7 +190,8 @@ def test_bad_init_header_gets_init_fail(server: PtpipServer, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["length_0", "length_max", "type_99", "init_again",
-                                  "response_from_host"])
+                                  "response_from_host", "short_request", "odd_request",
+                                  "six_params"])
 def test_bad_packet_after_init_closes_the_connection(server: PtpipServer, sim: SimulatedCamera,
                                                      name: str) -> None:
     c = opened(server)
@@ -200,9 +201,13 @@ def test_bad_packet_after_init_closes_the_connection(server: PtpipServer, sim: S
         "type_99": struct.pack("<II", 8, 99),
         "init_again": packet(PacketType.INIT_EVENT_REQUEST, struct.pack("<I", 1)),
         "response_from_host": packet(PacketType.OPERATION_RESPONSE, bytes(6)),
+        "short_request": packet(PacketType.OPERATION_REQUEST, bytes(3)),
+        "odd_request": packet(PacketType.OPERATION_REQUEST, bytes(12)),
+        "six_params": packet(PacketType.OPERATION_REQUEST, bytes(10 + 6 * 4)),
     }[name]
     c.cmd.sendall(bad)
     assert is_closed(c.cmd), f"{name}: connection left open"
+    assert not any("internal error" in e for e in server.protocol_errors)
     c.close()
     assert wait_for(lambda: sim.responder.session_id is None)
     with opened(server) as again:  # the server still serves
@@ -270,3 +275,30 @@ def test_drop_connections_keeps_listening(server: PtpipServer, sim: SimulatedCam
     assert wait_for(lambda: sim.responder.session_id is None)
     with opened(server) as again:
         assert again.transact(CHDK, ChdkCommand.VERSION)[0].response_code == OK
+
+
+def test_random_garbage_never_hurts_the_server(server: PtpipServer) -> None:
+    """Seeded junk on fresh connections (raw bytes and plausible headers with random bodies):
+    each is closed or refused, no internal error, and a good client keeps working."""
+    import random
+
+    rng = random.Random(1234)
+    with opened(server) as good:
+        for i in range(60):
+            if i % 2:
+                ptype = rng.choice([*range(0, 16), 0xFFFF, 0x7FFFFFFF])
+                body = rng.randbytes(rng.randrange(0, 64))
+                blob = struct.pack("<II", 8 + len(body) + rng.choice([0, 0, 1, -1, 1000]),
+                                   ptype) + body
+            else:
+                blob = rng.randbytes(rng.randrange(1, 200))
+            with raw_conn(server) as s:
+                try:
+                    s.sendall(blob)
+                    s.shutdown(socket.SHUT_WR)
+                except OSError:
+                    continue  # the server already refused and closed: fine
+                assert is_closed(s, timeout=5), f"junk #{i} left the connection open"
+        resp, _ = good.transact(CHDK, ChdkCommand.VERSION)
+        assert resp.response_code == OK
+    assert not any("internal error" in e for e in server.protocol_errors)
