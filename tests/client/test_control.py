@@ -160,9 +160,11 @@ def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera) -> None:
 
     def power_cycle_on_exec() -> None:
         while not stop.is_set():
-            log = sim.operations_log[seen:]
-            if any(op == OperationCode.CHDK and params and
-                   params[0] == ChdkCommand.EXECUTE_SCRIPT for op, params in log):
+            # after the ExecuteScript transaction completed: the client polls ScriptStatus
+            subs = [params[0] for op, params in sim.operations_log[seen:]
+                    if op == OperationCode.CHDK and params]
+            if ChdkCommand.EXECUTE_SCRIPT in subs and \
+                    ChdkCommand.SCRIPT_STATUS in subs[subs.index(ChdkCommand.EXECUTE_SCRIPT):]:
                 sim.unplug()
                 sim.responder.power_cycle()
                 time.sleep(0.05)
