@@ -51,7 +51,8 @@ def lua_text(value: Any) -> str:
     """A decoded Lua value shown the way a person writes Lua: ``{1, 2, x=3}``.
 
     Strings at the top level are quoted like nested ones (``"two"``); numbers, booleans and
-    ``nil`` as Lua spells them.  Keys 1..n come first without brackets.
+    ``nil`` as Lua spells them.  Keys 1..n come first without brackets, then the other
+    keys sorted (Lua tables have no order; sorted output is stable).
     """
     if isinstance(value, (list, tuple)):
         return "{" + ", ".join(lua_text(v) for v in value) + "}"
@@ -61,9 +62,10 @@ def lua_text(value: Any) -> str:
         while n in value and not isinstance(n, bool):
             parts.append(lua_text(value[n]))
             n += 1
-        for key, item in value.items():
-            if isinstance(key, int) and not isinstance(key, bool) and 1 <= key < n:
-                continue
+        rest = [(k, v) for k, v in value.items()
+                if not (isinstance(k, int) and not isinstance(k, bool) and 1 <= k < n)]
+        rest.sort(key=lambda kv: (not isinstance(kv[0], str), str(kv[0])))
+        for key, item in rest:
             if isinstance(key, str) and _LUA_NAME.match(key) and key not in _LUA_KEYWORDS:
                 parts.append(f"{key}={lua_text(item)}")
             else:

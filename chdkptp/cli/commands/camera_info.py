@@ -9,6 +9,7 @@ from chdkptp.cli.context import Context
 from chdkptp.cli.exitcodes import ExitCode
 from chdkptp.cli.output import format_size
 from chdkptp.cli.registry import command
+from chdkptp.transport.access import access_advice
 
 
 @command("list", help="list Canon PTP cameras (USB descriptors; no session)", group="setup")
@@ -22,7 +23,7 @@ def list_command(ctx: Context, args: argparse.Namespace) -> int:
     for n, info in enumerate(cameras, 1):
         rows.append([n, info.model or "?", info.serial or "?", info.bus, info.address,
                      f"{info.vendor_id:04x}:{info.product_id:04x}",
-                     info.access_error or "ok"])
+                     _short_status(info.access_error)])
     if ctx.out.json:
         ctx.out.emit([{
             "model": i.model, "serial": i.serial, "bus": i.bus, "address": i.address,
@@ -31,11 +32,28 @@ def list_command(ctx: Context, args: argparse.Namespace) -> int:
     elif rows:
         ctx.out.table(["#", "model", "serial", "bus", "address", "usb id", "status"], rows,
                       right=("#", "bus", "address"))
+        problems = sorted({i.access_error for i in cameras if i.access_error})
+        for problem in problems:
+            ctx.out.note(problem)
+        if any(_short_status(p) == "permission denied" for p in problems):
+            ctx.out.note(access_advice())
     else:
         ctx.out.note("no Canon PTP camera found (is it on, connected by USB and running "
                      "CHDK? `chdkptp doctor` checks the setup; `chdkptp --sim list` shows a "
                      "simulated one)")
     return ExitCode.OK if cameras else ExitCode.NOT_FOUND
+
+
+def _short_status(access_error: str | None) -> str:
+    """The status column: ``ok``, ``permission denied``, ``busy`` or ``unreadable``."""
+    if not access_error:
+        return "ok"
+    text = access_error.lower()
+    if "permission" in text or "access" in text:
+        return "permission denied"
+    if "busy" in text:
+        return "busy"
+    return "unreadable"
 
 
 def _device_info(cam: Any) -> dict[str, Any]:

@@ -151,8 +151,9 @@ def find_udev_rule(dirs: Iterable[Path] = RULE_DIRS) -> Path | None:
     return None
 
 
-def check_udev(dirs: Iterable[Path] = RULE_DIRS, plat: str = sys.platform) -> Check:
-    """Linux: is a udev rule installed that lets this user open Canon cameras?"""
+def check_udev(dirs: Iterable[Path] = RULE_DIRS, plat: str = sys.platform,
+               euid: int | None = None) -> Check:
+    """Linux: is a udev rule installed that lets this user (``euid``) open Canon cameras?"""
     key = _platform_key(plat)
     if key == "darwin":
         return Check("permissions", "info", "macOS needs no permission rule for USB cameras")
@@ -162,7 +163,7 @@ def check_udev(dirs: Iterable[Path] = RULE_DIRS, plat: str = sys.platform) -> Ch
                      access_advice(plat))
     if key != "linux":
         return Check("permissions", "info", f"no permission check for {plat}")
-    if os.geteuid() == 0:
+    if (os.geteuid() if euid is None else euid) == 0:
         return Check("permissions", "ok", "running as root: USB access is not restricted")
     rule = find_udev_rule(dirs)
     if rule is not None:
