@@ -19,7 +19,7 @@ from chdkptp.errors import (
     TransportError,
 )
 
-__all__ = ["access_advice", "busy_advice", "map_usb_error"]
+__all__ = ["access_advice", "busy_advice", "driver_advice", "map_usb_error"]
 
 # libusb error codes as pyusb's libusb1 backend reports them (``USBError.backend_error_code``);
 # the errno values come from the OS through Python's errno module.
@@ -27,6 +27,8 @@ _LIBUSB_ACCESS = -3
 _LIBUSB_NO_DEVICE = -4
 _LIBUSB_BUSY = -6
 _LIBUSB_TIMEOUT = -7
+_LIBUSB_NOT_FOUND = -5
+_LIBUSB_NOT_SUPPORTED = -12
 
 _ENODEV = {errno.ENODEV, getattr(errno, "ENXIO", errno.ENODEV), errno.ESHUTDOWN}
 
@@ -76,13 +78,25 @@ def busy_advice(platform: str | None = None) -> str:
     return "Another program holds the camera; close it and retry."
 
 
-def map_usb_error(exc: BaseException, what: str) -> ChdkPtpError:
+def driver_advice() -> str:
+    """The fix when Windows has no libusb-usable driver bound to the camera."""
+    return (
+        "On Windows, libusb cannot use the camera's current driver (Windows binds its own "
+        "MTP/WPD driver): install WinUSB for the camera with Zadig (https://zadig.akeo.ie), "
+        "then replug it."
+    )
+
+
+def map_usb_error(exc: BaseException, what: str, *, platform: str | None = None) -> ChdkPtpError:
     """Map a pyusb exception raised while doing ``what`` into the chdkptp error tree.
 
     Timeouts → :class:`ChdkTimeoutError`; device gone → :class:`DeviceDisconnectedError`;
-    permission or busy → :class:`DeviceAccessError` with OS advice; everything else →
-    :class:`TransportError`.  The caller raises the result ``from exc``.
+    permission, busy or (Windows) a driver libusb cannot use → :class:`DeviceAccessError` with
+    the advice for ``platform`` (default: this OS; ``.cause`` is ``"permission"``, ``"busy"``
+    or ``"driver"``); everything else → :class:`TransportError`.  The caller raises the
+    result ``from exc``.
     """
+    plat = platform or sys.platform
     code = getattr(exc, "backend_error_code", None)
     err = getattr(exc, "errno", None)
     text = str(exc) or type(exc).__name__
@@ -92,9 +106,13 @@ def map_usb_error(exc: BaseException, what: str) -> ChdkPtpError:
         return DeviceDisconnectedError(f"camera left the bus while {what} ({text})")
     if code == _LIBUSB_ACCESS or err in (errno.EACCES, errno.EPERM):
         return DeviceAccessError(
-            f"permission denied while {what} ({text}). {access_advice()}", cause="permission"
+            f"permission denied while {what} ({text}). {access_advice(plat)}",
+            cause="permission",
         )
     if code == _LIBUSB_BUSY or err == errno.EBUSY:
-        return DeviceAccessError(f"device busy while {what} ({text}). {busy_advice()}",
+        return DeviceAccessError(f"device busy while {what} ({text}). {busy_advice(plat)}",
                                  cause="busy")
+    if plat.startswith(("win", "cygwin")) and code in (_LIBUSB_NOT_SUPPORTED, _LIBUSB_NOT_FOUND):
+        return DeviceAccessError(f"cannot use the camera while {what} ({text}). "
+                                 f"{driver_advice()}", cause="driver")
     return TransportError(f"USB error while {what}: {text}", errno=err, backend_error_code=code)

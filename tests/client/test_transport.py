@@ -247,3 +247,20 @@ def test_claim_refused_by_the_os(backend: SimulatedBackend, monkeypatch: pytest.
     assert info.value.cause == cause
     assert ("udev" in str(info.value)) or ("gvfs" in str(info.value)) or \
         ("ptpcamerad" in str(info.value)) or ("WinUSB" in str(info.value))
+
+
+def test_windows_driver_problem_says_winusb() -> None:
+    exc = usb.core.USBError("Operation not supported or unimplemented on this platform", -12,
+                            None)
+    err = map_usb_error(exc, "claiming usb:001/002", platform="win32")
+    assert isinstance(err, DeviceAccessError)
+    assert err.cause == "driver"
+    assert "Zadig" in str(err)
+    assert type(map_usb_error(exc, "claiming", platform="linux")) is TransportError
+
+
+@pytest.mark.parametrize(("plat", "word"), [("linux", "udev"), ("darwin", "ptpcamerad"),
+                                            ("win32", "WinUSB")])
+def test_permission_advice_per_platform(plat: str, word: str) -> None:
+    exc = usb.core.USBError("Access denied", -3, errno.EACCES)
+    assert word in str(map_usb_error(exc, "opening", platform=plat))
