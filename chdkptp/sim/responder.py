@@ -25,6 +25,7 @@ Decisions where real cameras differ or the facts are silent (documented for test
 * A DownloadFile data phase above :data:`STREAM_THRESHOLD` is read from the card file piece by
   piece (:meth:`PtpResponder.bulk_in_part`, used by the USB backend), so the simulator never
   holds a large file in memory; :meth:`PtpResponder.bulk_in` still hands out whole containers.
+  An UploadFile data phase above the same size is written to the card as it arrives.
 """
 
 from __future__ import annotations
@@ -174,6 +175,53 @@ class _Reply:
     stream: tuple[BinaryIO, int] | None = None  # (open file, size): a streamed data phase
 
 
+class _UploadStream:
+    """An UploadFile data phase written to the card file as its transfers arrive."""
+
+    _MAX_HEAD = 1 << 16  # the name must arrive within this many bytes
+
+    def __init__(self, txn: _Txn, length: int, card: VirtualCard) -> None:
+        self.txn = txn
+        self.left = length  # payload bytes still to come
+        self.card = card
+        self.head = bytearray()
+        self.fh: BinaryIO | None = None
+        self.failed = False
+
+    def feed(self, data: bytes | memoryview) -> None:
+        self.left -= len(data)
+        if self.failed:
+            return
+        if self.fh is not None:
+            self.fh.write(data)
+            return
+        self.head += data
+        try:
+            upload = ChdkUploadFile.from_bytes(bytes(self.head))
+        except SpecDecodeError:
+            if len(self.head) > self._MAX_HEAD:
+                log.info("UploadFile refused: no file name in the first %d bytes", len(self.head))
+                self.failed = True
+            return  # the name is not complete yet
+        name = bytes(upload.name).split(b"\x00", 1)[0].decode("latin-1")
+        try:
+            self.fh = open(self.card.to_local(name), "wb")  # noqa: SIM115 - closed in finish
+            self.fh.write(bytes(upload.contents))
+        except (ValueError, OSError) as exc:
+            log.info("UploadFile refused: %s", exc)
+            self.failed = True
+        self.head = bytearray()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+    def finish(self) -> _Reply:
+        self.close()
+        return _Reply(ResponseCode.GENERAL_ERROR if self.failed else ResponseCode.OK)
+
+
 class _StreamedIn:
     """A data container IN whose payload is read from an open file as the host reads it."""
 
@@ -279,6 +327,7 @@ class PtpResponder:
         self._rx_len = 0
         self._rx_header: containers.Header | None = None
         self._discarding = False
+        self._upload: _UploadStream | None = None  # a streamed UploadFile data phase
         self._txn: _Txn | None = None
         self._busy = False  # a transaction is in progress (command seen, response not read)
         self._bulk_in: deque[bytes | _StreamedIn] = deque()
@@ -488,12 +537,17 @@ class PtpResponder:
         for item in self._bulk_in:
             if isinstance(item, _StreamedIn):
                 item.close()
+        if self._upload is not None:
+            self._upload.close()
+            self._upload = None
         self._bulk_in.clear()
         self._busy = False
         self._discarding = False
 
     def _receive(self, data: bytes) -> bool:
         """Feed one OUT transfer; return True if something was queued for the host."""
+        if self._upload is not None:
+            return self._feed_upload(data)
         size = len(data)
         if HEADER <= size <= _MAX_COMMAND and not self._rx and not self._discarding:
             # fast path: one whole Command container in one transfer (the usual case)
@@ -529,6 +583,10 @@ class PtpResponder:
                 if not self._header_acceptable(header):
                     return self._refuse_header(header)
                 self._rx_header = header
+                if self._start_upload(header):
+                    blob = b"".join(self._rx)
+                    self._rx, self._rx_len, self._rx_header = [], 0, None
+                    return self._feed_upload(memoryview(blob)[HEADER:], short_end)
             have = self._rx_len
             if have < header.length:
                 if short_end and header.type == ContainerType.DATA and have > HEADER:
@@ -547,6 +605,50 @@ class PtpResponder:
             self._rx_header = None
             queued = self._container(header, payload) or queued
         return queued
+
+    def _start_upload(self, header: containers.Header) -> bool:
+        """Switch to streaming for a large UploadFile data container (True if it did)."""
+        txn = self._txn
+        if (
+            header.type != ContainerType.DATA
+            or header.length <= STREAM_THRESHOLD
+            or txn is None
+            or not txn.expects_out
+            or txn.pending is not None
+            or txn.code != _CHDK
+            or _param(txn.params, 0) != ChdkCommand.UPLOAD_FILE
+            or header.code != txn.code
+            or header.transaction_id != txn.tid
+        ):
+            return False
+        self._txn = None
+        self._upload = _UploadStream(txn, header.length - HEADER, self.card)
+        return True
+
+    def _feed_upload(self, data: bytes | memoryview, short_end: bool | None = None) -> bool:
+        """Write one OUT transfer of a streamed UploadFile; reply when the container is done."""
+        upload = self._upload
+        assert upload is not None
+        if short_end is None:
+            short_end = len(data) % PACKET_SIZE != 0
+        take = min(len(data), upload.left)
+        upload.feed(data[:take])
+        txn = upload.txn
+        if upload.left == 0:
+            self._upload = None
+            self._reply(txn.code, txn.tid, upload.finish())
+            rest = bytes(data[take:])
+            if rest:
+                self._receive(rest)
+            return True
+        if short_end:
+            log.warning("UploadFile data phase ended %d bytes early", upload.left)
+            upload.close()
+            self._upload = None
+            self._refuse()
+            self._reply(txn.code, txn.tid, _Reply(ResponseCode.INCOMPLETE_TRANSFER))
+            return True
+        return False
 
     def _head(self) -> bytes:
         """The first bytes assembled (at least a header's worth)."""

@@ -1,4 +1,4 @@
-"""A 200 MB download: SHA-256 matches and the process's peak memory stays flat.
+"""A 200 MB download (and upload back): SHA-256 matches, the process's peak memory stays flat.
 
 Runs in a child process so ``ru_maxrss`` (peak resident set) measures this download only;
 the simulator runs in the same process, so its side is measured too (it streams large
@@ -54,15 +54,23 @@ try:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss1 = maxrss()
-    got = hashlib.sha256()
-    with open(out, "rb") as f:
-        while chunk := f.read(1 << 20):
-            got.update(chunk)
+    leftovers = sorted(p.name for p in dest.iterdir() if p.name != out.name)
+    cam.upload(out, "A/UP.MOV")  # and back: the simulator writes it to the card as it comes
+    rss2 = maxrss()
     cam.close()
+
+    def sha(p):
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
+
     print(json.dumps({
         "rss_growth": rss1 - rss0, "py_peak": peak - base, "bytes": seen[0],
-        "want": want.hexdigest(), "got": got.hexdigest(), "size": os.path.getsize(out),
-        "leftovers": sorted(p.name for p in dest.iterdir() if p.name != out.name),
+        "want": want.hexdigest(), "got": sha(out), "size": os.path.getsize(out),
+        "leftovers": leftovers, "up_rss_growth": rss2 - rss1,
+        "up_sha": sha(camera.card.to_local("A/UP.MOV")),
     }))
 finally:
     camera.close()
@@ -83,5 +91,8 @@ def test_200mb_download_sha256_and_flat_memory(tmp_path: Path) -> None:
     assert result["leftovers"] == []
     assert result["rss_growth"] < LIMIT, result
     assert result["py_peak"] < LIMIT, result
+    assert result["up_sha"] == result["want"]
+    assert result["up_rss_growth"] < LIMIT, result
     print(f"peak RSS growth {result['rss_growth'] / 2**20:.1f} MiB, "
-          f"Python allocation peak {result['py_peak'] / 2**20:.2f} MiB")
+          f"Python allocation peak {result['py_peak'] / 2**20:.2f} MiB, upload peak RSS "
+          f"growth {result['up_rss_growth'] / 2**20:.1f} MiB")

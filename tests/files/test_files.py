@@ -341,3 +341,27 @@ def test_upload_into_missing_directory(cam: Camera, tmp_path: Path) -> None:
         cam.upload(src, "A/NODIR/X.TXT")
     # the session is fine afterwards
     assert cam.upload(src, "A/X.TXT") == "A/X.TXT"
+
+
+def test_large_upload_into_missing_directory(cam: Camera, sim: SimulatedCamera,
+                                             tmp_path: Path) -> None:
+    """A streamed (large) UploadFile the camera cannot open: error, session still fine."""
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(5_000_000))
+    with pytest.raises(ChdkError, match="could not write"):
+        cam.upload(src, "A/NODIR/BIG.BIN")
+    assert cam.upload(src, "A/BIG.BIN") == "A/BIG.BIN"
+    assert sim.card.to_local("A/BIG.BIN").read_bytes() == src.read_bytes()
+
+
+def test_disconnect_mid_upload(cam: Camera, sim: SimulatedCamera, tmp_path: Path) -> None:
+    src = tmp_path / "big.bin"
+    data = os.urandom(9_000_000)
+    src.write_bytes(data)
+    sim.faults.disconnect_after_bytes = 4_000_000
+    with pytest.raises(DeviceDisconnectedError):
+        cam.upload(src, "A/BIG.BIN")
+    sim.replug()
+    cam.reconnect(timeout=5.0)
+    cam.upload(src, "A/BIG.BIN")
+    assert sim.card.to_local("A/BIG.BIN").read_bytes() == data
