@@ -112,7 +112,8 @@ class UsbTransport:
         chunk = max(self.packet_size, chunk_size - chunk_size % self.packet_size)
         self._rbuf = array.array("B", bytes(chunk))
         self._rview = memoryview(self._rbuf)
-        self._wbuf = array.array("B", bytes(chunk))
+        self._chunk = chunk
+        self._wbuf: array.array[int] | None = None  # allocated by the first file upload
         self._pending = b""  # bytes of the next container already read (device sent no ZLP)
         self._detached = False
         self._claimed = False
@@ -239,7 +240,7 @@ class UsbTransport:
             first = bytes(header) + bytes(view[:first_room])
             self._write(first, tms)
             pos = min(first_room, remaining)
-            step = len(self._wbuf)
+            step = self._chunk
             while pos < remaining:
                 chunk = array.array("B")
                 chunk.frombytes(view[pos : pos + step])
@@ -255,6 +256,8 @@ class UsbTransport:
         head = _read_exact(source, min(first_room, remaining))
         self._write(bytes(header) + head, tms)
         left = remaining - len(head)
+        if self._wbuf is None:
+            self._wbuf = array.array("B", bytes(self._chunk))
         buf = self._wbuf
         view = memoryview(buf)
         while left > 0:
