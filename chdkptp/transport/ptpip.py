@@ -98,6 +98,7 @@ _DATA_TYPES = frozenset((int(PacketType.DATA), int(PacketType.END_DATA)))
 _U32_MAX = 0xFFFFFFFF
 _RECV_MIN = 256 * 1024
 _COMPACT_AT = 1 << 20
+_PREALLOCATE_MAX = 64 << 20  # trust a device's announced data length this far
 
 _guid_lock = threading.Lock()
 _session_guid: bytes | None = None
@@ -161,7 +162,7 @@ def _packet(ptype: PacketType, body: bytes = b"") -> bytes:
     return head + body
 
 
-def _decode(parse: Callable[[bytes], _T], body: bytes, what: str) -> _T:
+def _decode(parse: Callable[[bytes | bytearray], _T], body: bytes | bytearray, what: str) -> _T:
     try:
         return parse(body)
     except SpecDecodeError as exc:
@@ -177,6 +178,8 @@ class _Link:
         self.buf = bytearray()
         self.pos = 0
         self.broken: str | None = None
+        # a packet body being read straight into its own buffer: (type, body, bytes got)
+        self.partial: tuple[int, bytearray, int] | None = None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -237,8 +240,14 @@ class _Link:
             self.pos = 0
         return data
 
-    def read_packet(self, deadline: float) -> tuple[int, bytes]:
-        """(packet type, body) of the next whole packet."""
+    def read_packet(self, deadline: float) -> tuple[int, bytes | bytearray]:
+        """(packet type, body) of the next whole packet.
+
+        A large body is received straight into its own buffer (no intermediate copies); a
+        timeout part-way keeps what arrived, so the next call resumes the same packet.
+        """
+        if self.partial is not None:
+            return self._finish_body(deadline)
         self._fill(PACKET_HEADER_SIZE, deadline)
         raw = bytes(self.buf[self.pos : self.pos + PACKET_HEADER_SIZE])
         try:
@@ -254,12 +263,49 @@ class _Link:
                 f"PTP/IP {self.what}: packet type {ptype} with length {header.len_packet} "
                 "is not valid"
             )
-        self._fill(header.len_packet, deadline)
         self._take(PACKET_HEADER_SIZE)
-        return ptype, self._take(header.len_packet - PACKET_HEADER_SIZE)
+        body_len = header.len_packet - PACKET_HEADER_SIZE
+        have = len(self.buf) - self.pos
+        if have >= body_len or body_len <= _RECV_MIN:
+            self._fill(body_len, deadline)
+            return ptype, self._take(body_len)
+        body = bytearray(body_len)
+        body[:have] = self.buf[self.pos :]
+        del self.buf[:]
+        self.pos = 0
+        self.partial = (ptype, body, have)
+        return self._finish_body(deadline)
+
+    def _finish_body(self, deadline: float) -> tuple[int, bytearray]:
+        assert self.partial is not None
+        ptype, body, got = self.partial
+        view = memoryview(body)
+        size = len(body)
+        while got < size:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.partial = (ptype, body, got)
+                raise ChdkTimeoutError(f"PTP/IP {self.what}: no reply from the camera in time")
+            try:
+                self.sock.settimeout(left)
+                k = self.sock.recv_into(view[got:])
+            except TimeoutError as exc:
+                self.partial = (ptype, body, got)
+                raise ChdkTimeoutError(
+                    f"PTP/IP {self.what}: no reply from the camera in time"
+                ) from exc
+            except (ConnectionError, BrokenPipeError) as exc:
+                raise self._lost(str(exc) or type(exc).__name__) from exc
+            except OSError as exc:
+                raise TransportError(f"PTP/IP {self.what} receive failed: {exc}") from exc
+            if k == 0:
+                raise self._lost("closed by the camera")
+            got += k
+        self.partial = None
+        return ptype, body
 
     def readable(self, timeout: float) -> bool:
-        if len(self.buf) > self.pos:
+        if len(self.buf) > self.pos or self.partial is not None:
             return True
         try:
             ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
@@ -352,7 +398,7 @@ class PtpipTransport:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return _Link(sock, what)
 
-    def _handshake(self, link: _Link, request: bytes, expect: PacketType) -> bytes:
+    def _handshake(self, link: _Link, request: bytes, expect: PacketType) -> bytes | bytearray:
         deadline = time.monotonic() + self.connect_timeout
         link.send(request, timeout=self.connect_timeout)
         ptype, body = link.read_packet(deadline)
@@ -560,7 +606,7 @@ class PtpipTransport:
     def _data_phase(self, link: _Link, tid: int, total: int, sink: DataSink | None,
                     tout: float) -> Received:
         write = sink_writer(sink) if sink is not None else None
-        payload = bytearray()
+        payload = bytearray(total if write is None and total <= _PREALLOCATE_MAX else 0)
         got = 0
         while True:
             ptype, body = link.read_packet(time.monotonic() + tout)
@@ -584,6 +630,8 @@ class PtpipTransport:
                 )
             if write is not None:
                 write(chunk)
+            elif got <= len(payload):
+                payload[got - len(chunk) : got] = chunk
             else:
                 payload += chunk
             if ptype == PacketType.END_DATA:
