@@ -365,3 +365,12 @@ def test_disconnect_mid_upload(cam: Camera, sim: SimulatedCamera, tmp_path: Path
     cam.reconnect(timeout=5.0)
     cam.upload(src, "A/BIG.BIN")
     assert sim.card.to_local("A/BIG.BIN").read_bytes() == data
+
+
+def test_empty_file_both_ways(cam: Camera, sim: SimulatedCamera, tmp_path: Path) -> None:
+    empty = tmp_path / "EMPTY.TXT"
+    empty.write_bytes(b"")
+    assert cam.upload(empty, "A/EMPTY.TXT") == "A/EMPTY.TXT"
+    assert sim.card.to_local("A/EMPTY.TXT").read_bytes() == b""
+    out = cam.download("A/EMPTY.TXT", tmp_path / "back.txt")
+    assert out is not None and out.read_bytes() == b""
