@@ -21,27 +21,37 @@ class ExprError(CodegenError):
 
 @dataclass(frozen=True)
 class Int:
+    """Integer literal."""
+
     value: int
 
 
 @dataclass(frozen=True)
 class Bool:
+    """Boolean literal."""
+
     value: bool
 
 
 @dataclass(frozen=True)
 class Name:
+    """A bare name: a field, ``_root``, ``_parent`` or ``_io``."""
+
     id: str
 
 
 @dataclass(frozen=True)
 class Attr:
+    """``obj.name`` (a nested field, or ``.size`` / ``.length`` / ``.to_i``)."""
+
     obj: Node
     name: str
 
 
 @dataclass(frozen=True)
 class EnumRef:
+    """``enum::member`` before resolution."""
+
     parts: tuple[str, ...]
 
 
@@ -54,12 +64,16 @@ class PyConst:
 
 @dataclass(frozen=True)
 class Unary:
+    """Unary ``-``, ``~`` or ``not``."""
+
     op: str
     operand: Node
 
 
 @dataclass(frozen=True)
 class Bin:
+    """Binary operator."""
+
     op: str
     left: Node
     right: Node
@@ -67,6 +81,8 @@ class Bin:
 
 @dataclass(frozen=True)
 class Cond:
+    """``cond ? then : other``."""
+
     cond: Node
     then: Node
     other: Node

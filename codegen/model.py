@@ -44,6 +44,8 @@ def camel(name: str) -> str:
 
 @dataclass
 class EnumMember:
+    """One enum entry: value, ksy id, Python name, doc and ``-`` metadata."""
+
     value: int
     id: str
     py_name: str
@@ -53,6 +55,8 @@ class EnumMember:
 
 @dataclass
 class EnumDef:
+    """One ``enums:`` entry of a spec."""
+
     id: str
     py_name: str
     is_flags: bool
@@ -64,12 +68,16 @@ class EnumDef:
 
 @dataclass
 class EnumUse:
+    """A reference to an enum class (module = meta.id of its spec)."""
+
     module: str  # meta.id of the file that defines it
     py_name: str
 
 
 @dataclass
 class TypeUse:
+    """A reference to a struct class (module = meta.id of its spec)."""
+
     module: str
     qualname: str  # e.g. "PtpTypes.PtpString"
     typedef: TypeDef
@@ -77,6 +85,8 @@ class TypeUse:
 
 @dataclass
 class Attr:
+    """One seq attribute or instance, with its kind and parsed expressions."""
+
     id: str
     path: str  # spec path for error messages
     is_instance: bool
@@ -109,6 +119,8 @@ class Attr:
 
 @dataclass
 class TypeDef:
+    """A struct type: the top-level type of a spec or a nested ``types:`` entry."""
+
     id: str
     py_name: str
     qualname: str
@@ -124,6 +136,8 @@ class TypeDef:
 
 @dataclass
 class SpecFile:
+    """One validated ``.ksy`` file."""
+
     file: str  # display name, "spec/x.ksy"
     id: str
     doc: str

@@ -20,6 +20,8 @@ _PARSE_CTX_IO = ("start", "pos", "end")
 
 @dataclass
 class Prop:
+    """A property (instance) of a generated class."""
+
     name: str
     type: str
     doc: str
@@ -29,6 +31,8 @@ class Prop:
 
 @dataclass
 class InitParam:
+    """A keyword parameter of a generated ``__init__`` and its assignment."""
+
     name: str
     type: str
     default: str
@@ -37,6 +41,8 @@ class InitParam:
 
 @dataclass
 class ClassPlan:
+    """Everything the class template needs for one struct type."""
+
     name: str
     qualname: str
     spec_id: str
@@ -59,6 +65,8 @@ class ClassPlan:
 
 @dataclass
 class EnumPlan:
+    """Everything the enum template needs for one enum."""
+
     name: str
     base: str
     doc: str
@@ -82,6 +90,7 @@ def _lit(value: int) -> str:
 
 
 def plan_enum(e: EnumDef) -> EnumPlan:
+    """Members (sorted by value), docs and the metadata table of one enum."""
     members = [(m.py_name, _lit(m.value), _doc_lines(m.doc)) for m in e.members]
     table: list[tuple[str, str]] = []
     for m in e.members:
@@ -964,6 +973,8 @@ class _Planner:
 
 @dataclass
 class ModulePlan:
+    """Everything the module template needs for one spec file."""
+
     spec: SpecFile
     enums: list[EnumPlan]
     root: ClassPlan | None
