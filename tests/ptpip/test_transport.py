@@ -28,6 +28,7 @@ from chdkptp.errors import (
     RemoteProtocolError,
     TransportError,
 )
+from chdkptp.ptp.containers import encode_command
 from chdkptp.session import Session
 from chdkptp.sim import PtpipServer, SimulatedCamera
 from chdkptp.transport import ptpip as tp
@@ -385,3 +386,39 @@ def test_camera_power_cycle(cam: Camera, sim: SimulatedCamera) -> None:
     sim.replug()
     cam.reconnect(timeout=5)
     assert cam.run_lua("return 7") == 7
+
+
+def test_timeout_mid_packet_keeps_the_framing(fake: Callable[..., int]) -> None:
+    """A reply that stalls half-way through a large packet: the timeout keeps what arrived and
+    the next read resumes the same packet, so the response after it is read intact."""
+    size = 600_000
+    go_on = threading.Event()
+
+    def device(sock: socket.socket) -> None:
+        ack(sock)
+        _, body = read_packet(sock)
+        tid = P.OperationRequest.from_bytes(body).transaction_id
+        end = packet(PacketType.END_DATA, struct.pack("<I", tid) + bytes(size))
+        sock.sendall(packet(PacketType.START_DATA,
+                            P.StartData(transaction_id=tid, len_total=size).to_bytes())
+                     + end[: size // 2])
+        go_on.wait(5)
+        sock.sendall(end[size // 2 :] + packet(
+            PacketType.OPERATION_RESPONSE,
+            P.OperationResponse(response_code=ResponseCode.OK, transaction_id=tid,
+                                params=[9]).to_bytes()))
+        go_on.wait(5)
+
+    port = fake(device)
+    t = PtpipTransport.open("127.0.0.1", port, events=False)
+    try:
+        t.send(encode_command(OperationCode.GET_DEVICE_INFO, 41, ()))
+        with pytest.raises(ChdkTimeoutError):
+            t.receive_container(timeout=0.2)
+        go_on.set()
+        rec = t.receive_container(timeout=3)
+        assert (rec.header.code, rec.header.transaction_id) == (ResponseCode.OK, 41)
+        assert bytes(rec.payload) == struct.pack("<I", 9)
+    finally:
+        go_on.set()
+        t.close()
