@@ -174,17 +174,26 @@ class Script:
         return None
 
     def _poll_once(self) -> tuple[bool, bool]:
-        """One status poll; read one message if any.  Return (running, got_message)."""
+        """One status poll, then read what is queued.  Return (running, got_message).
+
+        After a user message the next one is read at once (a script streaming messages costs
+        one transaction per message); after a return value or an error, status is polled
+        again, which also tells when the script has ended.
+        """
         cam = self.camera
         status = cam.script_status()
+        got = False
         if status.has_messages:
-            msg = cam._read_msg()
-            if msg is not None:
+            while True:
+                msg = cam._read_msg()
+                if msg is None:
+                    break
+                got = True
                 user = self._dispatch(msg)
-                if user is not None:
-                    self._user.append(user)
-                return True, True
-        return status.running, False
+                if user is None:
+                    break
+                self._user.append(user)
+        return (True, True) if got else (status.running, False)
 
     def wait(self, timeout: float | None = _SCRIPT_TIMEOUT, *,
              on_message: Callable[[ScriptMessage], object] | None = None) -> Any:
