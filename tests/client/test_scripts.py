@@ -273,3 +273,12 @@ def test_queue_full_waits_for_the_script_to_read(cam: Camera) -> None:
     for i in range(25):  # more than the 15 usable slots: later sends wait for room
         script.send(f"m{i}", timeout=5.0)
     assert script.wait(10) == 25
+
+
+def test_streamed_messages_cost_one_transaction_each(cam: Camera, sim: SimulatedCamera) -> None:
+    before = len(sim.operations_log)
+    seen: list[object] = []
+    assert cam.run_lua("for i = 1, 10 do write_usb_msg(i) end return 'end'",
+                       on_message=lambda m: seen.append(m.value)) == "end"
+    assert seen == list(range(1, 11))
+    assert len(sim.operations_log) - before <= 16
