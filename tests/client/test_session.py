@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,3 +244,25 @@ def test_ctrl_c_during_upload_recovers_in_the_same_session(cam: Camera,
     # the next transaction cancels the half-sent one and carries on
     assert cam.run_lua("return 11") == 11
     assert cam.script_status().running is False
+
+
+def test_interpreter_exit_closes_a_forgotten_session(tmp_path: Path) -> None:
+    """A real interpreter exit: the atexit hook sends CloseSession for a camera left open."""
+    script = tmp_path / "forget.py"
+    script.write_text(textwrap.dedent("""
+        import atexit
+        seen = {}
+        # registered before chdkptp's hook, so it runs after it (atexit is LIFO)
+        atexit.register(lambda: print("LAST", hex(seen["sim"].operations_log[-1][0])))
+        import chdkptp
+        from chdkptp.sim import SimulatedBackend, SimulatedCamera
+        seen["sim"] = SimulatedCamera()
+        cam = chdkptp.connect(backend=SimulatedBackend([seen["sim"]]))
+        print("VALUE", cam.run_lua("return 1"))
+    """))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env=env, timeout=60, check=True).stdout
+    assert "VALUE 1" in out
+    assert f"LAST {hex(OperationCode.CLOSE_SESSION)}" in out
