@@ -399,6 +399,8 @@ class UsbTransport:
             )
         except usb.core.USBError as exc:
             raise map_usb_error(exc, what) from exc
+        except NotImplementedError as exc:  # a backend without control transfers
+            raise TransportError(f"{what}: not supported by this USB backend") from exc
 
     def get_device_status(self) -> int:
         """Class request Get Device Status; return the PTP response code the device reports."""
