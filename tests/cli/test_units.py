@@ -4,6 +4,7 @@ shell line splitting, and the layering exemption for ``--sim``."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from pathlib import Path
 
@@ -142,3 +143,20 @@ def test_layering_exemption_is_narrow(tmp_path: Path) -> None:
     assert layering.check_file(lazy, "chdkptp.camera")
     assert layering.check_file(lazy, "chdkptp.files")
     assert layering.check_file(lazy, "chdkptp.multicam")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    err = _Terminal()
+    out = Output(stderr=err, stdout=io.StringIO())
+    with out.progress("IMG_0001.JPG", 2048) as bar:
+        report = bar.callback()
+        report(1024, 2048)
+        report(2048, 2048)
+    text = err.getvalue()
+    assert "IMG_0001.JPG" in text  # rich drew (and then cleared) the bar
+    assert Output(json_mode=True, stderr=err)._show_progress() is False
