@@ -22,6 +22,13 @@ Behaviour (facts: shared/reference/ptpip.md; decisions documented for test write
 * A camera that is off (``camera.powered`` False: ``unplug()``, idle power-down) drops its
   connections and closes new ones at once; after ``replug()`` (a power cycle) clients
   reconnect and find no session.
+* Fault knobs that make sense on a network (``camera.faults``): ``busy_responses`` and
+  ``min_transaction_gap_ms`` (the responder's), ``read_timeouts`` (the next N transactions'
+  replies are held back until the host sends its next packet, e.g. a Cancel: its read times
+  out and the late replies follow, like unconsumed USB data), ``latency_ms`` / ``jitter_ms``
+  (a real delay before each transaction's replies).  USB-only knobs (stalls, ZLPs, write
+  timeouts, truncated data, ``disconnect_after_bytes``) do not apply; ``drop_connections()``
+  is the network's link loss.
 * Bad input closes only the offending connection (a length below 8 or above the limits, an
   unknown packet type, a packet that ends mid-way, a connection that never completes its init
   within ``init_timeout``); during the handshake the device first answers InitFail.  Every such
@@ -32,9 +39,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import select
 import socket
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -162,6 +171,7 @@ class _CommandConnection:
         self.name = name
         self.event_sock: socket.socket | None = None
         self.closed = threading.Event()
+        self.held: list[bytes] = []  # replies held back by the read_timeouts fault
 
     def shutdown(self) -> None:
         self.closed.set()
@@ -213,6 +223,7 @@ class PtpipServer:
         self.host: str = addr[0]
         self.port: int = addr[1]
         self._stop = threading.Event()
+        self._rng = random.Random(f"ptpip-latency:{camera.serial}")
         self._lock = threading.Lock()  # server state (connections, numbers)
         self._txn_lock = threading.Lock()  # one transaction at a time on the responder
         self._active: _CommandConnection | None = None
@@ -416,6 +427,9 @@ class PtpipServer:
             if not self.camera.powered:
                 log.info("PTP/IP %s: camera powered off, dropping the connection", conn.peer)
                 return
+            if conn.held:  # the host gave up waiting and sent something: late replies now
+                held, conn.held = conn.held, []
+                self._send_replies(sock, held)
             if ptype == PacketType.OPERATION_REQUEST:
                 req = self._decode(_P.OperationRequest.from_bytes, body)
                 if len(req.params) > containers.MAX_PARAMS or len(body) % 2:
@@ -433,7 +447,7 @@ class PtpipServer:
                     replies = self._drain()
                 if replies:
                     pending = None
-                    self._send_replies(sock, replies)
+                    self._reply(conn, replies)
                 else:
                     pending = (int(req.operation_code), req.transaction_id)
             elif ptype == PacketType.START_DATA:
@@ -466,7 +480,7 @@ class PtpipServer:
                     with self._txn_lock:
                         self.camera.responder.bulk_out(container)
                         replies = self._drain()
-                    self._send_replies(sock, replies)
+                    self._reply(conn, replies)
             elif ptype == PacketType.CANCEL:
                 cancel = self._decode(_P.Cancel.from_bytes, body)
                 with self._txn_lock:
@@ -502,6 +516,21 @@ class PtpipServer:
             if item is None:
                 return out
             out.append(item)
+
+    def _reply(self, conn: _CommandConnection, replies: list[bytes]) -> None:
+        """Send a transaction's replies, applying the network-relevant fault knobs."""
+        faults = self.camera.faults
+        if faults.read_timeouts > 0 and faults.take("read_timeouts"):
+            log.debug("fault: holding back %d replies until the host's next packet",
+                      len(replies))
+            conn.held.extend(replies)
+            return
+        delay = faults.latency_ms
+        if faults.jitter_ms:
+            delay += self._rng.uniform(-faults.jitter_ms, faults.jitter_ms)
+        if delay > 0:
+            time.sleep(delay / 1000.0)
+        self._send_replies(conn.sock, replies)
 
     def _send_replies(self, sock: socket.socket, replies: Iterable[bytes]) -> None:
         small: list[bytes] = []

@@ -5,7 +5,7 @@ the same kind of simulated camera served by ``sim.serve_ptpip`` (tests/ptpip/con
 ``session`` is a :class:`Session` on a :class:`PtpipTransport`, so scripts, messages, errors,
 kill, mode switches, shooting, status, events, session rules and live view are checked on both
 transports with the same assertions.  Tests about USB itself (unplug, the pyusb backend, idle
-power-down, USB fault knobs, Device Reset) are left out; their PTP/IP counterparts are in
+power-down, USB-only fault knobs, Device Reset) are left out; their PTP/IP counterparts are in
 test_transport.py.
 """
 
@@ -38,6 +38,7 @@ from tests.client.test_session import (  # noqa: F401
     test_storage_enumeration_is_refused,
     test_strict_camera_accepts_our_ids,
     test_threads_share_one_camera,
+    test_timeout_then_resync,
     test_too_many_params,
     test_transaction_ids_count_up,
     test_transaction_ids_wrap_before_the_reserved_value,

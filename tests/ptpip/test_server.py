@@ -302,3 +302,25 @@ def test_random_garbage_never_hurts_the_server(server: PtpipServer) -> None:
         resp, _ = good.transact(CHDK, ChdkCommand.VERSION)
         assert resp.response_code == OK
     assert not any("internal error" in e for e in server.protocol_errors)
+
+
+def test_read_timeout_fault_holds_replies_until_the_next_packet(server: PtpipServer,
+                                                                sim: SimulatedCamera) -> None:
+    with opened(server) as c:
+        sim.faults.read_timeouts = 1
+        tid = c.request(CHDK, ChdkCommand.VERSION)
+        c.cmd.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            c.cmd.recv(1)
+        c.cmd.settimeout(5)
+        c.cmd.sendall(packet(PacketType.PROBE_REQUEST))  # the host does something else
+        resp, _, _ = c.response()  # ... and the late reply comes first
+        assert (resp.transaction_id, resp.params) == (tid, [2, 9])
+        assert read_packet(c.cmd) == (PacketType.PROBE_RESPONSE, b"")
+
+
+def test_latency_fault_still_answers(server: PtpipServer, sim: SimulatedCamera) -> None:
+    sim.faults.latency_ms, sim.faults.jitter_ms = 2.0, 1.0
+    with opened(server) as c:
+        resp, _ = c.transact(CHDK, ChdkCommand.VERSION)
+        assert resp.params == [2, 9]
