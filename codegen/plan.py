@@ -60,6 +60,7 @@ class ClassPlan:
     needs_buf: bool
     fixed_size: int | None
     derived: list[str] = field(default_factory=list)
+    pack_formats: str = "()"
     structs: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -265,6 +266,12 @@ class _Planner:
             fixed_size=self.fixed_size(td),
         )  # fmt: skip
         plan.derived = list(self.derived)
+        formats = [
+            f"({q(a.id)}, {q(a.endian + (a.prim or ''))})"
+            for a in td.seq
+            if a.kind in ("int", "float") and not a.repeat
+        ]
+        plan.pack_formats = f"({formats[0]},)" if len(formats) == 1 else f"({', '.join(formats)})"
         return plan
 
     def fixed_size(self, td: TypeDef) -> int | None:
@@ -861,7 +868,7 @@ class _Planner:
             return f"len({b})"
         if a.kind == "user":
             b = f"_b_{a.id}"
-            derive.append(f"{b} = self.{a.id}.to_bytes()")
+            derive.append(f"{b} = _runtime.serialise(self.{a.id})")
             pre[a.id] = b
             return f"len({b})"
         return None
@@ -930,7 +937,7 @@ class _Planner:
             if data is None and a.size is None:
                 return [f"{v}._write({out})"]
             if data is None:
-                data = f"{v}.to_bytes()"
+                data = f"_runtime.serialise({v})"
             return self.write_bytes(a, data, out)
         if a.kind == "str":
             if pre is not None:

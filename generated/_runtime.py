@@ -7,6 +7,7 @@ Stdlib and kaitaistruct only (layer L0).
 from __future__ import annotations
 
 import enum
+import struct
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -39,9 +40,11 @@ __all__ = [
     "fields_repr",
     "find_term",
     "open_enum_member",
+    "pack_error",
     "present",
     "read_stream",
     "root",
+    "serialise",
     "short_read",
     "terminate",
 ]
@@ -134,6 +137,41 @@ def present(value: T | None, field: str) -> T:
     if value is None:
         raise SpecDecodeError(field, "is absent but needed by an expression")
     return value
+
+
+def pack_error(obj: Any, prefix: str, exc: Exception) -> ValueError:
+    """Turn a ``struct.error`` from ``to_bytes`` into a ``ValueError`` naming the field whose
+    value does not fit its spec type (searching nested structs too)."""
+    found = _find_unpackable(obj, prefix)
+    return ValueError(found if found is not None else f"{prefix}: {exc}")
+
+
+def _find_unpackable(obj: Any, path: str) -> str | None:
+    for name, fmt in obj._pack_formats:
+        value = getattr(obj, name, None)
+        if value is None:
+            continue
+        try:
+            struct.pack(fmt, value)
+        except struct.error:
+            return f"{path}.{name}: {value!r} does not fit its type ({fmt[1:]})"
+    for name in (*obj._seq_fields, *obj._instance_fields):
+        value = getattr(obj, name, None)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if hasattr(item, "_pack_formats"):
+                where = f"{path}.{name}" if item is value else f"{path}.{name}[{i}]"
+                found = _find_unpackable(item, where)
+                if found is not None:
+                    return found
+    return None
+
+
+def serialise(obj: Any) -> bytes:
+    """A child struct's bytes (its ``_write``: errors surface in the caller's ``to_bytes``)."""
+    out = bytearray()
+    obj._write(out)
+    return bytes(out)
 
 
 def root(obj: Any) -> Any:

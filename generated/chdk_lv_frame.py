@@ -40,6 +40,7 @@ class ChdkLvFrame(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ("vp_desc", "bm_desc", "bmo_desc", "palette")
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -61,6 +62,7 @@ class ChdkLvFrame(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("version_major", "<i"), ("version_minor", "<i"), ("lcd_aspect_ratio", "<i"), ("palette_type", "<i"), ("ofs_palette", "<i"), ("ofs_vp_desc", "<i"), ("ofs_bm_desc", "<i"), ("ofs_bmo_desc", "<i"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -198,7 +200,7 @@ class ChdkLvFrame(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"lv_data_header: {exc}") from exc
+                raise _runtime.pack_error(self, "lv_data_header", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -228,6 +230,7 @@ class ChdkLvFrame(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 36
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("fb_type", "<i"), ("ofs_data", "<i"), ("buffer_width", "<i"), ("visible_width", "<i"), ("visible_height", "<i"), ("margin_left", "<i"), ("margin_top", "<i"), ("margin_right", "<i"), ("margin_bot", "<i"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -336,7 +339,7 @@ class ChdkLvFrame(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"lv_framebuffer_desc: {exc}") from exc
+                raise _runtime.pack_error(self, "lv_framebuffer_desc", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -429,7 +432,7 @@ class ChdkLvFrame(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"chdk_lv_frame: {exc}") from exc
+            raise _runtime.pack_error(self, "chdk_lv_frame", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

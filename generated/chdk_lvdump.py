@@ -64,6 +64,7 @@ class ChdkLvdump(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ("header.len_header",)
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -80,6 +81,7 @@ class ChdkLvdump(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("len_header", "<I"), ("version_major", "<I"), ("version_minor", "<I"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -167,7 +169,7 @@ class ChdkLvdump(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"lvdump_header: {exc}") from exc
+                raise _runtime.pack_error(self, "lvdump_header", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -191,6 +193,7 @@ class ChdkLvdump(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ("len_frame",)
+        _pack_formats: tuple[tuple[str, str], ...] = (("len_frame", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -268,7 +271,7 @@ class ChdkLvdump(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"lvdump_record: {exc}") from exc
+                raise _runtime.pack_error(self, "lvdump_record", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -395,7 +398,7 @@ class ChdkLvdump(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"chdk_lvdump: {exc}") from exc
+            raise _runtime.pack_error(self, "chdk_lvdump", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -27,6 +27,7 @@ class ChdkUploadFile(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ("len_name",)
+    _pack_formats: tuple[tuple[str, str], ...] = (("len_name", "<I"),)
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -117,7 +118,7 @@ class ChdkUploadFile(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"chdk_upload_file: {exc}") from exc
+            raise _runtime.pack_error(self, "chdk_upload_file", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -28,6 +28,7 @@ class PtpContainer(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ("header.len_container",)
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -121,7 +122,7 @@ class PtpContainer(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptp_container: {exc}") from exc
+            raise _runtime.pack_error(self, "ptp_container", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

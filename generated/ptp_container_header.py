@@ -28,6 +28,7 @@ class PtpContainerHeader(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = 12
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = (("len_container", "<I"), ("container_type", "<H"), ("code", "<H"), ("transaction_id", "<I"))
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -111,7 +112,7 @@ class PtpContainerHeader(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptp_container_header: {exc}") from exc
+            raise _runtime.pack_error(self, "ptp_container_header", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

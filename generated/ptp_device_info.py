@@ -28,6 +28,7 @@ class PtpDeviceInfo(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = (("standard_version", "<H"), ("vendor_extension_id", "<I"), ("vendor_extension_version", "<H"), ("functional_mode", "<H"))
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -283,7 +284,7 @@ class PtpDeviceInfo(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptp_device_info: {exc}") from exc
+            raise _runtime.pack_error(self, "ptp_device_info", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -30,6 +30,7 @@ class PtpEvent(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ("len_container",)
+    _pack_formats: tuple[tuple[str, str], ...] = (("len_container", "<I"), ("container_type", "<H"), ("code", "<H"), ("transaction_id", "<I"))
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -132,7 +133,7 @@ class PtpEvent(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptp_event: {exc}") from exc
+            raise _runtime.pack_error(self, "ptp_event", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -23,6 +23,7 @@ class PtpParams(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -85,7 +86,7 @@ class PtpParams(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptp_params: {exc}") from exc
+            raise _runtime.pack_error(self, "ptp_params", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -24,6 +24,7 @@ class PtpTypes(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -39,6 +40,7 @@ class PtpTypes(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ("num_chars",)
+        _pack_formats: tuple[tuple[str, str], ...] = (("num_chars", "<B"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -132,7 +134,7 @@ class PtpTypes(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"ptp_string: {exc}") from exc
+                raise _runtime.pack_error(self, "ptp_string", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -166,6 +168,7 @@ class PtpTypes(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ("num_items",)
+        _pack_formats: tuple[tuple[str, str], ...] = (("num_items", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -241,7 +244,7 @@ class PtpTypes(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"ptp_array_u1: {exc}") from exc
+                raise _runtime.pack_error(self, "ptp_array_u1", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -266,6 +269,7 @@ class PtpTypes(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ("num_items",)
+        _pack_formats: tuple[tuple[str, str], ...] = (("num_items", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -341,7 +345,7 @@ class PtpTypes(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"ptp_array_u2: {exc}") from exc
+                raise _runtime.pack_error(self, "ptp_array_u2", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -366,6 +370,7 @@ class PtpTypes(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ("num_items",)
+        _pack_formats: tuple[tuple[str, str], ...] = (("num_items", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -441,7 +446,7 @@ class PtpTypes(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"ptp_array_u4: {exc}") from exc
+                raise _runtime.pack_error(self, "ptp_array_u4", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -494,7 +499,7 @@ class PtpTypes(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptp_types: {exc}") from exc
+            raise _runtime.pack_error(self, "ptp_types", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -271,6 +271,7 @@ class PtpipPacket(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ("header.len_packet",)
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -284,6 +285,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 8
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("len_packet", "<I"), ("packet_type", "<I"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -357,7 +359,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"packet_header: {exc}") from exc
+                raise _runtime.pack_error(self, "packet_header", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -382,6 +384,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("version_minor", "<H"), ("version_major", "<H"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -485,7 +488,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"init_command_request: {exc}") from exc
+                raise _runtime.pack_error(self, "init_command_request", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -518,6 +521,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("connection_number", "<I"), ("version_minor", "<H"), ("version_major", "<H"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -634,7 +638,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"init_command_ack: {exc}") from exc
+                raise _runtime.pack_error(self, "init_command_ack", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -666,6 +670,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 4
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("connection_number", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -728,7 +733,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"init_event_request: {exc}") from exc
+                raise _runtime.pack_error(self, "init_event_request", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -751,6 +756,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 4
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("reason", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -815,7 +821,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"init_fail: {exc}") from exc
+                raise _runtime.pack_error(self, "init_fail", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -840,6 +846,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("data_phase", "<I"), ("operation_code", "<H"), ("transaction_id", "<I"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -929,7 +936,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"operation_request: {exc}") from exc
+                raise _runtime.pack_error(self, "operation_request", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -953,6 +960,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("response_code", "<H"), ("transaction_id", "<I"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -1035,7 +1043,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"operation_response: {exc}") from exc
+                raise _runtime.pack_error(self, "operation_response", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -1059,6 +1067,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("event_code", "<H"), ("transaction_id", "<I"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -1141,7 +1150,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"event: {exc}") from exc
+                raise _runtime.pack_error(self, "event", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -1165,6 +1174,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 12
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("transaction_id", "<I"), ("len_total", "<Q"))
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -1232,7 +1242,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"start_data: {exc}") from exc
+                raise _runtime.pack_error(self, "start_data", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -1255,6 +1265,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("transaction_id", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -1326,7 +1337,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"data: {exc}") from exc
+                raise _runtime.pack_error(self, "data", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -1350,6 +1361,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = 4
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("transaction_id", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -1412,7 +1424,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"cancel: {exc}") from exc
+                raise _runtime.pack_error(self, "cancel", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -1435,6 +1447,7 @@ class PtpipPacket(KaitaiStruct):
         _instance_fields: tuple[str, ...] = ()
         _fixed_size: int | None = None
         _derived_fields: tuple[str, ...] = ()
+        _pack_formats: tuple[tuple[str, str], ...] = (("transaction_id", "<I"),)
         _io: KaitaiStream | None = None
         _parent: Any = None
         _root: Any = None
@@ -1506,7 +1519,7 @@ class PtpipPacket(KaitaiStruct):
             try:
                 self._write(out)
             except struct.error as exc:
-                raise ValueError(f"end_data: {exc}") from exc
+                raise _runtime.pack_error(self, "end_data", exc) from exc
             return bytes(out)
 
         def _write(self, out: bytearray) -> None:
@@ -1606,7 +1619,7 @@ class PtpipPacket(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"ptpip_packet: {exc}") from exc
+            raise _runtime.pack_error(self, "ptpip_packet", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

@@ -28,6 +28,7 @@ class UsbCancelRequest(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = 6
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = (("cancellation_code", "<H"), ("transaction_id", "<I"))
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -97,7 +98,7 @@ class UsbCancelRequest(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"usb_cancel_request: {exc}") from exc
+            raise _runtime.pack_error(self, "usb_cancel_request", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

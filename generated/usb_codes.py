@@ -365,6 +365,7 @@ class UsbCodes(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ()
+    _pack_formats: tuple[tuple[str, str], ...] = ()
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -404,7 +405,7 @@ class UsbCodes(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"usb_codes: {exc}") from exc
+            raise _runtime.pack_error(self, "usb_codes", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

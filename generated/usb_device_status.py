@@ -30,6 +30,7 @@ class UsbDeviceStatus(KaitaiStruct):
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None
     _derived_fields: tuple[str, ...] = ("len_status",)
+    _pack_formats: tuple[tuple[str, str], ...] = (("len_status", "<H"), ("code", "<H"))
     _io: KaitaiStream | None = None
     _parent: Any = None
     _root: Any = None
@@ -116,7 +117,7 @@ class UsbDeviceStatus(KaitaiStruct):
         try:
             self._write(out)
         except struct.error as exc:
-            raise ValueError(f"usb_device_status: {exc}") from exc
+            raise _runtime.pack_error(self, "usb_device_status", exc) from exc
         return bytes(out)
 
     def _write(self, out: bytearray) -> None:

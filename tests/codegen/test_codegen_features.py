@@ -104,5 +104,13 @@ def test_write_errors_are_value_errors(features: Any) -> None:
         obj.to_bytes()
     obj = sample(features)
     obj.points = [features.Point(x=1, y=2)] * 300  # num_points is a u1
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(ValueError, match=r"^features\.num_points: 300 does not fit its type \(B\)"):
+        obj.to_bytes()
+    obj = sample(features)
+    obj.points = [features.Point(x=1, y=2), features.Point(x=1, y=200)]  # s1
+    with pytest.raises(ValueError, match=r"^features\.points\[1\]\.y: 200 does not fit"):
+        obj.to_bytes()
+    obj = sample(features)
+    obj.body.code = -1  # u2be
+    with pytest.raises(ValueError, match=r"^features\.body\.code: -1 does not fit"):
         obj.to_bytes()
