@@ -14,10 +14,14 @@ local function chdkptp_join(dir, name)
   return dir .. "/" .. name
 end
 
--- stat(path) -> true, {s=size, m=mtime, d=is_dir} | false, message
+-- stat(path) -> true, {s=size, m=mtime, d=is_dir} | false, message.  Some DryOS versions
+-- cannot stat the card root: a path that lists is a directory then.
 function chdkptp_stat(path)
   local st, err = os.stat(path)
   if not st then
+    if os.listdir(path) then
+      return true, {s = 0, m = 0, d = true}
+    end
     return false, tostring(err)
   end
   return true, {s = st.size or 0, m = st.mtime or 0, d = st.is_dir and true or false}
@@ -29,11 +33,11 @@ end
 -- A subdirectory that cannot be listed becomes {r=..., e=message}.  The last message is the
 -- end marker {n=count}.  Returns true, count (or false, message before anything was sent).
 function chdkptp_list(path, max_depth, batch)
-  local st, err = os.stat(path)
-  if not st then
-    return false, tostring(err)
+  local ok, st = chdkptp_stat(path)
+  if not ok then
+    return false, st
   end
-  if not st.is_dir then
+  if not st.d then
     return false, path .. ": not a directory"
   end
   local out, n, count = {}, 0, 0
