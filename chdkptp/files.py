@@ -29,7 +29,7 @@ import io
 import logging
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -445,12 +445,23 @@ def _pull(cam: Camera, path: str, fh: Any, total: int, progress: Progress | None
     return sink.count
 
 
+def _open_temp(target: Path) -> tuple[int, Path]:
+    """Create ``.<name>.<random>.part`` next to ``target`` (mode 0666 minus the umask, like
+    any new file; ``tempfile.mkstemp`` would make it 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")
+
+
 def _download_to(cam: Camera, entry: RemoteEntry, target: Path, *, keep_mtime: bool,
                  progress: Progress | None, timeout: float | None) -> int:
     """Download ``entry`` atomically to ``target`` (temp file + rename)."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                    dir=target.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _open_temp(target)
     try:
         with open(fd, "wb") as fh:
             count = _pull(cam, entry.path, fh, entry.size, progress, timeout)

@@ -202,6 +202,10 @@ def test_download_to_path_dir_and_file(cam: Camera, put: Put, tmp_path: Path) ->
     out = cam.download("A/DCIM/100CANON/IMG_0007.JPG", tmp_path / "x.jpg")
     assert out == tmp_path / "x.jpg" and out.read_bytes() == data
     assert int(out.stat().st_mtime) == MTIME
+    if os.name == "posix":  # an ordinary new file's mode, not a temp file's 0600
+        umask = os.umask(0)
+        os.umask(umask)
+        assert out.stat().st_mode & 0o777 == 0o666 & ~umask
     into_dir = cam.download("A/DCIM/100CANON/IMG_0007.JPG", tmp_path)
     assert into_dir == tmp_path / "IMG_0007.JPG" and into_dir.read_bytes() == data
     buf = io.BytesIO()
