@@ -182,6 +182,88 @@ class _CommandConnection:
                 s.shutdown(socket.SHUT_RDWR)
 
 
+class _Out:
+    """Turns USB-style containers from the responder into PTP/IP packets on one socket.
+
+    Small packets are gathered and written together; large Data payloads are written from
+    the container's memory without copying.
+    """
+
+    def __init__(self, sock: socket.socket, chunk: int) -> None:
+        self.sock = sock
+        self.chunk = chunk
+        self.small: list[bytes] = []
+
+    def flush(self) -> None:
+        if self.small:
+            self.sock.sendall(b"".join(self.small))
+            self.small.clear()
+
+    def _piece(self, ptype: PacketType, tid: int, piece: memoryview | bytes) -> None:
+        head = _P.PacketHeader(
+            len_packet=PACKET_HEADER_SIZE + 4 + len(piece), packet_type=ptype
+        ).to_bytes() + tid.to_bytes(4, "little")
+        if len(piece) <= 4096:
+            self.small.append(head + bytes(piece))
+            return
+        self.small.append(head)
+        self.flush()
+        self.sock.sendall(piece)
+
+    def _start(self, tid: int, total: int) -> None:
+        body = _P.StartData(transaction_id=tid, len_total=total).to_bytes()
+        self.small.append(_packet(PacketType.START_DATA, body))
+
+    def container(self, blob: bytes) -> None:
+        """One whole container: data → StartData, Data…, EndData; response → OperationResponse."""
+        try:
+            header = containers.decode_header(blob)
+        except RemoteProtocolError:  # pragma: no cover - the responder builds them
+            log.error("responder produced a malformed container")
+            return
+        tid = header.transaction_id
+        if header.type == ContainerType.DATA:
+            payload = memoryview(blob)[containers.HEADER_SIZE : header.length]
+            total = len(payload)
+            self._start(tid, total)
+            pos = 0
+            while total - pos > self.chunk:
+                self._piece(PacketType.DATA, tid, payload[pos : pos + self.chunk])
+                pos += self.chunk
+            self._piece(PacketType.END_DATA, tid, payload[pos:])
+        elif header.type == ContainerType.RESPONSE:
+            params = containers.decode_params(blob[containers.HEADER_SIZE : header.length])
+            body = _P.OperationResponse(
+                response_code=header.code, transaction_id=tid, params=list(params)
+            ).to_bytes()
+            self.small.append(_packet(PacketType.OPERATION_RESPONSE, body))
+
+    def stream(self, first: bytes, more_parts: Callable[[], tuple[bytes, bool] | None]) -> None:
+        """A data container that arrives in pieces (``first`` holds its header)."""
+        header = containers.decode_header(first)
+        tid = header.transaction_id
+        self._start(tid, header.length - containers.HEADER_SIZE)
+        carry: bytes | memoryview = memoryview(first)[containers.HEADER_SIZE :]
+        more = True
+        while True:
+            if more:
+                part = more_parts()
+                if part is None:  # pragma: no cover - the responder finishes its containers
+                    more = False
+                else:
+                    piece, more = part
+                    carry = bytes(carry) + piece if len(carry) else piece
+            view = memoryview(carry)
+            pos = 0
+            while len(view) - pos > self.chunk:
+                self._piece(PacketType.DATA, tid, view[pos : pos + self.chunk])
+                pos += self.chunk
+            carry = view[pos:]
+            if not more:
+                self._piece(PacketType.END_DATA, tid, carry)
+                return
+
+
 class PtpipServer:
     """A PTP/IP device on a TCP port, serving one :class:`SimulatedCamera`.
 
@@ -442,14 +524,9 @@ class PtpipServer:
                     int(req.operation_code), req.transaction_id, tuple(req.params)
                 )
                 with self._txn_lock:
-                    responder = self.camera.responder
-                    responder.bulk_out(command)
-                    replies = self._drain()
-                if replies:
-                    pending = None
-                    self._reply(conn, replies)
-                else:
-                    pending = (int(req.operation_code), req.transaction_id)
+                    self.camera.responder.bulk_out(command)
+                    answered = self._answer(conn)
+                pending = None if answered else (int(req.operation_code), req.transaction_id)
             elif ptype == PacketType.START_DATA:
                 start = self._decode(_P.StartData.from_bytes, body)
                 pieces, size = [], 0
@@ -479,8 +556,7 @@ class PtpipServer:
                     pieces, size, oversize = [], 0, False
                     with self._txn_lock:
                         self.camera.responder.bulk_out(container)
-                        replies = self._drain()
-                    self._reply(conn, replies)
+                        self._answer(conn)
             elif ptype == PacketType.CANCEL:
                 cancel = self._decode(_P.Cancel.from_bytes, body)
                 with self._txn_lock:
@@ -508,78 +584,65 @@ class PtpipServer:
             what = getattr(parse, "__qualname__", "packet").rsplit(".", 1)[0]
             raise _Violation(f"malformed {what} packet: {exc}") from exc
 
-    def _drain(self) -> list[bytes]:
+    def _next_part(self) -> tuple[bytes, bool] | None:
+        """Next (piece, more) the responder queued for the host, or None."""
         responder = self.camera.responder
-        out: list[bytes] = []
-        while True:
-            item = responder.bulk_in()
-            if item is None:
-                return out
-            out.append(item)
+        part_fn = getattr(responder, "bulk_in_part", None)
+        if part_fn is not None:
+            part: tuple[bytes, bool] | None = part_fn()
+            return part
+        item = responder.bulk_in()
+        return None if item is None else (item, False)
 
-    def _reply(self, conn: _CommandConnection, replies: list[bytes]) -> None:
-        """Send a transaction's replies, applying the network-relevant fault knobs."""
+    def _answer(self, conn: _CommandConnection) -> bool:
+        """Send (or hold back) every reply the responder queued; False if there was none.
+
+        Called with ``_txn_lock`` held.  A container the responder streams in pieces (a large
+        DownloadFile) goes out as it is produced.  Applies the network fault knobs:
+        ``read_timeouts`` holds the replies until the host's next packet, ``latency_ms`` /
+        ``jitter_ms`` delay them.
+        """
+        part = self._next_part()
+        if part is None:
+            return False
         faults = self.camera.faults
-        if faults.read_timeouts > 0 and faults.take("read_timeouts"):
-            log.debug("fault: holding back %d replies until the host's next packet",
-                      len(replies))
-            conn.held.extend(replies)
-            return
-        delay = faults.latency_ms
-        if faults.jitter_ms:
-            delay += self._rng.uniform(-faults.jitter_ms, faults.jitter_ms)
-        if delay > 0:
-            time.sleep(delay / 1000.0)
-        self._send_replies(conn.sock, replies)
+        hold = faults.read_timeouts > 0 and faults.take("read_timeouts")
+        if hold:
+            log.debug("fault: holding back a transaction's replies until the host's next packet")
+        else:
+            delay = faults.latency_ms
+            if faults.jitter_ms:
+                delay += self._rng.uniform(-faults.jitter_ms, faults.jitter_ms)
+            if delay > 0:
+                time.sleep(delay / 1000.0)
+        out = _Out(conn.sock, self.data_chunk)
+        while part is not None:
+            piece, more = part
+            if not more:
+                if hold:
+                    conn.held.append(piece)
+                else:
+                    out.container(piece)
+            elif hold:
+                pieces = [piece]
+                while more:
+                    nxt = self._next_part()
+                    if nxt is None:  # pragma: no cover - the responder finishes its containers
+                        break
+                    piece, more = nxt
+                    pieces.append(piece)
+                conn.held.append(b"".join(pieces))
+            else:
+                out.stream(piece, self._next_part)
+            part = self._next_part()
+        out.flush()
+        return True
 
     def _send_replies(self, sock: socket.socket, replies: Iterable[bytes]) -> None:
-        small: list[bytes] = []
+        out = _Out(sock, self.data_chunk)
         for blob in replies:
-            try:
-                header = containers.decode_header(blob)
-            except RemoteProtocolError:  # pragma: no cover - the responder builds them
-                log.error("responder produced a malformed container")
-                continue
-            tid = header.transaction_id
-            if header.type == ContainerType.DATA:
-                payload = memoryview(blob)[containers.HEADER_SIZE : header.length]
-                total = len(payload)
-                small.append(
-                    _packet(
-                        PacketType.START_DATA,
-                        _P.StartData(transaction_id=tid, len_total=total).to_bytes(),
-                    )
-                )
-                chunk = self.data_chunk
-                pos = 0
-                while total - pos > chunk:
-                    self._send_piece(sock, small, PacketType.DATA, tid, payload[pos : pos + chunk])
-                    pos += chunk
-                self._send_piece(sock, small, PacketType.END_DATA, tid, payload[pos:])
-            elif header.type == ContainerType.RESPONSE:
-                params = containers.decode_params(blob[containers.HEADER_SIZE : header.length])
-                body = _P.OperationResponse(
-                    response_code=header.code, transaction_id=tid, params=list(params)
-                ).to_bytes()
-                small.append(_packet(PacketType.OPERATION_RESPONSE, body))
-        if small:
-            sock.sendall(b"".join(small))
-
-    @staticmethod
-    def _send_piece(
-        sock: socket.socket, small: list[bytes], ptype: PacketType, tid: int, piece: memoryview
-    ) -> None:
-        head = _P.PacketHeader(
-            len_packet=PACKET_HEADER_SIZE + 4 + len(piece), packet_type=ptype
-        ).to_bytes() + tid.to_bytes(4, "little")
-        if len(piece) <= 4096:
-            small.append(head + bytes(piece))
-            return
-        if small:
-            head = b"".join(small) + head
-            small.clear()
-        sock.sendall(head)
-        sock.sendall(piece)
+            out.container(blob)
+        out.flush()
 
     # --- the event connection ---------------------------------------------------------------
 

@@ -324,3 +324,21 @@ def test_latency_fault_still_answers(server: PtpipServer, sim: SimulatedCamera) 
     with opened(server) as c:
         resp, _ = c.transact(CHDK, ChdkCommand.VERSION)
         assert resp.params == [2, 9]
+
+
+def test_streamed_download_above_the_responder_threshold(sim: SimulatedCamera) -> None:
+    """DownloadFile above the responder's streaming threshold arrives in pieces; the server
+    forwards them as they come, with the same packet shapes as a whole container."""
+    from chdkptp.sim.responder import STREAM_THRESHOLD
+
+    contents = os.urandom(STREAM_THRESHOLD + 65536 * 3 + 123)
+    sim.card.to_local("A/HUGE.BIN").write_bytes(contents)
+    with serve_ptpip(sim, data_chunk=65536) as server, opened(server) as c:
+        c.transact(CHDK, ChdkCommand.TEMP_DATA, 0, data=b"A/HUGE.BIN\0")
+        c.request(CHDK, ChdkCommand.DOWNLOAD_FILE)
+        resp, data, kinds = c.response()
+        assert resp.response_code == OK and data == contents
+        full, tail = divmod(len(contents), 65536)
+        assert kinds == [PacketType.START_DATA] + [PacketType.DATA] * full + [
+            PacketType.END_DATA, PacketType.OPERATION_RESPONSE]
+        assert tail == 123
