@@ -80,8 +80,8 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                      help="use a simulated camera (needs chdkptp[sim])")
     sel.add_argument("--sim-card", metavar="DIR", default=default(None),
                      help="folder to use as the simulated camera's card (implies --sim)")
-    sel.add_argument("--timeout", type=float, default=default(10.0),
-                     help="USB/TCP transfer timeout in seconds (default 10)")
+    sel.add_argument("--timeout", type=float, default=default(None),
+                     help="USB/TCP transfer timeout in seconds (default: the library's, 5)")
     outg = parser.add_argument_group("output")
     outg.add_argument("-v", "--verbose", action="count", default=default(0),
                       help="more detail: log messages and tracebacks (-vv: debug)")

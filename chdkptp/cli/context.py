@@ -88,11 +88,17 @@ class Context:
             return self._camera
         opts = self.options
         host = getattr(opts, "host", None)
-        timeout = float(getattr(opts, "timeout", None) or 10.0)
+        extra: dict[str, Any] = {}
+        if getattr(opts, "timeout", None) is not None:
+            extra["timeout"] = float(opts.timeout)
         if host is not None and not self.simulated:
-            port = getattr(opts, "port", None)
-            self._camera = (connect(host=host, timeout=timeout) if port is None else
-                            connect(host=host, port=port, timeout=timeout))
+            usb = [f"--{n}" for n in ("serial", "model", "bus", "address")
+                   if getattr(opts, n, None) is not None]
+            if usb:
+                raise ValueError(f"--host (PTP/IP) cannot be combined with {', '.join(usb)}")
+            if getattr(opts, "port", None) is not None:
+                extra["port"] = int(opts.port)
+            self._camera = connect(host=host, **extra)
         else:
             self._camera = connect(
                 getattr(opts, "serial", None),
@@ -100,7 +106,7 @@ class Context:
                 bus=getattr(opts, "bus", None),
                 address=getattr(opts, "address", None),
                 backend=self.backend(),
-                timeout=timeout,
+                **extra,
             )
         log.info("connected to %r", self._camera)
         return self._camera

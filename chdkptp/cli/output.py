@@ -232,7 +232,9 @@ class Output:
         )
         from rich.progress import Progress as RichProgress
 
-        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+        if total is not None or unit == "bytes":
+            columns.append(BarColumn())
         if unit == "bytes":
             columns += [DownloadColumn(), TransferSpeedColumn()]
         columns.append(TimeElapsedColumn())

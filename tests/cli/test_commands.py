@@ -229,3 +229,25 @@ def test_shell_keeps_the_connection(cli: Runner, monkeypatch: pytest.MonkeyPatch
     assert "usage: chdkptp ls" in res.out
     assert "Canon PowerShot" not in res.out
     assert "bad" in res.err
+
+
+def test_ptpip_host(cli: Runner) -> None:
+    from chdkptp import sim
+
+    camera = sim.SimulatedCamera(serial="WIFI0001")
+    try:
+        with sim.serve_ptpip(camera, port=0) as server:
+            res = cli("--host", "127.0.0.1", "--port", str(server.port), "--json", "info",
+                      sim=False)
+            assert res.code == 0, res.err
+            data = json.loads(res.out)
+            assert data["serial"] == "WIFI0001" and data["chdk_protocol"] == [2, 9]
+            res = cli("--host", "127.0.0.1", "--port", str(server.port), "luar", "return 3",
+                      sim=False)
+            assert res.out == "3\n"
+    finally:
+        camera.close()
+    res = cli("--host", "127.0.0.1", "--serial", "X", "info", sim=False)
+    assert res.code == ExitCode.USAGE and "host" in res.err
+    res = cli("--host", "127.0.0.1", "--port", "9", "info", sim=False)  # nothing listens
+    assert res.code == ExitCode.NOT_FOUND and "127.0.0.1:9" in res.err

@@ -12,7 +12,7 @@ import pytest
 
 from chdkptp import errors
 from chdkptp.cli import build_parser
-from chdkptp.cli.commands.shell import split_line
+from chdkptp.cli.commands.shell import completions, split_line
 from chdkptp.cli.exitcodes import EXIT_CODE_TABLE, ExitCode, exit_code_for
 from chdkptp.cli.output import Output, format_size, lua_text, to_jsonable
 from chdkptp.cli.registry import Command, all_commands, command
@@ -160,3 +160,8 @@ def test_progress_bar_on_a_terminal() -> None:
     text = err.getvalue()
     assert "IMG_0001.JPG" in text  # rich drew (and then cleared) the bar
     assert Output(json_mode=True, stderr=err)._show_progress() is False
+
+
+def test_shell_completions() -> None:
+    assert completions(["luar", "lua", "ls", "list"], "lu") == ["lua", "luar"]
+    assert "quit" in completions([], "q") and completions([], "zz") == []

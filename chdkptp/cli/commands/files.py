@@ -179,15 +179,10 @@ def mdl_command(ctx: Context, args: argparse.Namespace) -> int:
     """One listing script (camera Lua), then TempData + DownloadFile per file."""
     cam = ctx.camera()
     _stat(ctx, args.remote)
-    plan = files.download_tree(cam, args.remote, args.local, match=args.match,
-                               max_depth=args.depth, overwrite=args.overwrite,
-                               dry_run=True)
-    if not args.dry_run:
-        total = sum(t.remote.size for t in plan)
-        with ctx.out.progress(f"{len(plan)} files", total) as bar:
-            plan = files.download_tree(cam, args.remote, args.local, match=args.match,
-                                       max_depth=args.depth, overwrite=args.overwrite,
-                                       progress=bar.callback())
+    with ctx.out.progress(files.camera_path(args.remote), None) as bar:
+        plan = files.download_tree(cam, args.remote, args.local, match=args.match,
+                                   max_depth=args.depth, overwrite=args.overwrite,
+                                   dry_run=args.dry_run, progress=bar.callback())
     _transfer_report(ctx, plan, "downloaded")
     return ExitCode.OK
 
@@ -251,12 +246,10 @@ def imdl_command(ctx: Context, args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"last": args.last, "since": args.since, "numbers": args.numbers,
                                "match": args.match, "name_template": args.template,
                                "overwrite": args.overwrite}
-    plan = files.download_images(cam, args.dest, dry_run=True, **options)
-    if not args.dry_run and plan:
-        total = sum(t.remote.size for t in plan if t.action != "skipped")
-        with ctx.out.progress(f"{len(plan)} images", total) as bar:
-            plan = files.download_images(cam, args.dest, delete_after=args.delete,
-                                         progress=bar.callback(), **options)
+    with ctx.out.progress("images", None) as bar:
+        plan = files.download_images(cam, args.dest, dry_run=args.dry_run,
+                                     delete_after=args.delete and not args.dry_run,
+                                     progress=bar.callback(), **options)
     if not plan:
         ctx.out.note("no images matched")
     _transfer_report(ctx, plan, "downloaded")

@@ -3,7 +3,8 @@
 Every subcommand works at the prompt without the ``chdkptp`` prefix (``info``, ``ls A/DCIM``,
 ``shoot --tv 1/60``); chdkptp's shortcuts ``. CODE`` (lua) and ``= CODE`` (luar) take the rest
 of the line as Lua source unchanged.  Also ``connect``, ``disconnect``, ``help``, ``quit``.
-History is kept in ``~/.chdkptp_history`` when the input is a terminal (readline).
+History is kept in ``~/.chdkptp_history`` and Tab completes command names when the input is
+a terminal (readline).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from chdkptp.cli.app import build_parser, run_line
 from chdkptp.cli.context import Context
 from chdkptp.cli.exitcodes import ExitCode, exit_code_for
-from chdkptp.cli.registry import command
+from chdkptp.cli.registry import all_commands, command
 
 HISTORY_FILE = Path("~/.chdkptp_history")
 _QUIT = {"quit", "exit", "q"}
@@ -33,12 +34,29 @@ def _shell_args(p: argparse.ArgumentParser) -> None:
                    help=f"history file (default {HISTORY_FILE}; 'none' keeps none)")
 
 
-def _setup_history(path_text: str | None) -> Path | None:
-    if not sys.stdin.isatty() or path_text == "none":
+def completions(words: list[str], text: str) -> list[str]:
+    """Command names (first word only) starting with ``text``, for tab completion."""
+    names = sorted(set(words) | _QUIT | {"help", "connect", "disconnect"})
+    return [n for n in names if n.startswith(text)]
+
+
+def _setup_history(path_text: str | None, words: list[str]) -> Path | None:
+    if not sys.stdin.isatty():
         return None
     try:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
+        return None
+
+    def complete(text: str, state: int) -> str | None:
+        if readline.get_line_buffer()[:readline.get_begidx()].strip():
+            return None  # only the command name is completed
+        found = completions(words, text)
+        return found[state] if state < len(found) else None
+
+    readline.set_completer(complete)
+    readline.parse_and_bind("tab: complete")
+    if path_text == "none":
         return None
     path = Path(path_text or HISTORY_FILE).expanduser()
     with contextlib.suppress(OSError):
@@ -74,7 +92,8 @@ def shell_command(ctx: Context, args: argparse.Namespace) -> int:
     """Read lines from stdin and run each as a subcommand in this context (one session)."""
     parser = build_parser()
     interactive = sys.stdin.isatty()
-    history = _setup_history(args.history)
+    names = [n for c in all_commands() for n in (c.name, *c.aliases) if n.isidentifier()]
+    history = _setup_history(args.history, names)
     last = ExitCode.OK
     if interactive:
         ctx.out.note("chdkptp shell: `help` lists commands, `quit` or Ctrl-D leaves")
