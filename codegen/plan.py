@@ -130,9 +130,13 @@ class _Planner:
         self.current: TypeDef | None = None
         self.coercers: dict[str, str] = {}
         self.members_maps: dict[str, tuple[str, str]] = {}
+        self.class_aliases: dict[str, str] = {}
         # Fields of the current parse method already held in locals (path → local name).
         self.known_locals: dict[tuple[str, ...], str] = {}
         self.locals_ok = False
+        # The object whose fields the statements being planned fill ("self", or a child
+        # object while a leaf child struct is parsed inline).
+        self.obj_name = "self"
         self.derived: list[str] = []
 
     def err(self, path: str, problem: str) -> SpecError:
@@ -161,6 +165,17 @@ class _Planner:
         if not self.use_links:
             return []
         return [f"{obj}._parent = self", f"{obj}._root = _runtime.root(self)"]
+
+    def new_alias(self, cls: str) -> str:
+        """A module-level alias for a class the parse code instantiates (one name lookup
+        instead of a chain of attribute lookups); same-module top-level classes stay as is."""
+        if "." not in cls:
+            return cls
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.split(".")[-1]).lower()
+        prefix = cls.split(".")[0] + "_" if cls.split(".")[0][0].islower() else ""
+        name = f"_cls_{prefix}{snake}"
+        self.class_aliases[name] = cls
+        return name
 
     def coercer(self, a: Attr) -> str:
         """Module-level alias of ``Enum.coerce`` (a bound method: cheaper per call)."""
@@ -214,7 +229,7 @@ class _Planner:
                 return f"_runtime.present({code}, {q('.'.join(path))})"
             return code
 
-        return ex.Context("self", no_enum, _PARSE_CTX_IO if parse else None, hook)
+        return ex.Context(self.obj_name, no_enum, _PARSE_CTX_IO if parse else None, hook)
 
     def is_optional(self, td: TypeDef, path: tuple[str, ...]) -> bool:
         """True when a referenced field may be None (``if`` fields, ``pos`` instances)."""
@@ -352,19 +367,62 @@ class _Planner:
             lines.append("start = pos")
         if has_pos:
             lines += ["self._buf = buf", "self._io_start = start", "self._io_end = end"]
+        lines += self.seq_reads(td, "self")
+        lines.append("return pos")
+        return lines
+
+    def seq_reads(self, td: TypeDef, obj: str) -> list[str]:
+        """Statements reading every seq field of ``td`` into ``obj`` (fixed runs grouped)."""
+        lines: list[str] = []
         run: list[Attr] = []
         for a in td.seq:
             if a.kind in ("int", "float") and not a.repeat and a.cond is None:
                 run.append(a)
                 continue
             if run:
-                lines += self.read_run(run)
+                lines += self.read_run(run, obj)
                 run = []
-            lines += self.read_attr(a, f"self.{a.id}", td)
+            lines += self.read_attr(a, f"{obj}.{a.id}", td)
         if run:
-            lines += self.read_run(run)
-        lines.append("return pos")
+            lines += self.read_run(run, obj)
         return lines
+
+    def leaf_inlinable(self, a: Attr) -> bool:
+        """A child struct without child structs, instances or ``_io``/``_parent``/``_root``
+        use (PTP strings and arrays): its reads are planned straight into the parent."""
+        if a.kind != "user" or a.user is None or a.repeat or a.size is not None or a.size_eos:
+            return False
+        td = a.user.typedef
+        if td.instances or not td.seq or self.use_links:
+            return False
+        for c in td.seq:
+            if c.kind in ("user", "value"):
+                return False
+            for node in (c.size, c.cond, c.repeat_expr):
+                if node is not None and ex.uses_io(node):
+                    return False
+        return True
+
+    def read_leaf_inline(self, a: Attr, target: str) -> list[str]:
+        assert a.user is not None
+        child = a.user.typedef
+        cls = self.user_class(a)
+        obj = f"_o_{a.id}"
+        saved = (self.obj_name, self.known_locals, self.locals_ok, self.current)
+        self.obj_name, self.known_locals, self.locals_ok, self.current = obj, {}, True, child
+        try:
+            body = self.seq_reads(child, obj)
+        finally:
+            self.obj_name, self.known_locals, self.locals_ok, self.current = saved
+        return [
+            f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
+            "try:",
+            *["    " + line for line in body],
+            "except _runtime.SpecDecodeError as exc:",
+            f"    exc.add_prefix({q(a.id)})",
+            "    raise",
+            f"{target} = {obj}",
+        ]
 
     def read_run(self, run: list[Attr], obj: str = "self", prefix: str = "") -> list[str]:
         """One length check and one ``struct`` unpack for a run of fixed-size numbers, stored
@@ -537,11 +595,16 @@ class _Planner:
                 f"{target} = {q(a.contents)}",
                 f"pos += {k}",
             ]
+        if a.kind == "user" and self.leaf_inlinable(a) and not self.inlinable(a):
+            return self.read_leaf_inline(a, target)
         if a.kind == "user" and self.inlinable(a):
             assert a.user is not None
             cls = self.user_class(a)
             obj = f"_o_{a.id}"
-            lines = [f"{obj} = {cls}.__new__({cls})", *self.links(obj)]
+            lines = [
+                f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
+                *self.links(obj),
+            ]
             lines += self.read_run(a.user.typedef.seq, obj, f"{a.id}.")
             lines.append(f"{target} = {obj}")
             return lines
@@ -549,7 +612,7 @@ class _Planner:
             cls = self.user_class(a)
             obj = f"_o_{a.id}"
             lines = [
-                f"{obj} = {cls}.__new__({cls})",
+                f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
             ]
             lines += self.links(obj)
             if a.size is not None:
@@ -688,7 +751,7 @@ class _Planner:
             size_code = self.py(a.size, a, True, "size")
             inner_size = size_code
         parse_item = [
-            f"{obj} = {cls}.__new__({cls})",
+            f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
         ]
         parse_item += self.links(obj)
         if inner_size:
@@ -991,6 +1054,7 @@ class ModulePlan:
     aliases: list[tuple[str, str]]
     coercers: list[tuple[str, str]] = field(default_factory=list)
     members_maps: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
+    class_aliases: list[tuple[str, str]] = field(default_factory=list)
 
 
 def uses_links(specs: list[SpecFile]) -> bool:
@@ -1042,4 +1106,5 @@ def plan_module(spec: SpecFile, use_links: bool = False) -> ModulePlan:
         imports_stdlib=stdlib, imports_local=local, aliases=aliases,
         coercers=sorted(planner.coercers.items()),
         members_maps=sorted(planner.members_maps.items()),
+        class_aliases=sorted(planner.class_aliases.items()),
     )  # fmt: skip

@@ -92,7 +92,9 @@ class Renderer:
         root = self.klass(plan.root) if plan.root is not None else ""
         coercers = [f"{n} = {c}.coerce" for n, c in plan.coercers]
         coercers += [f"{n}: dict[int, {cls}] = {m}" for n, (m, cls) in plan.members_maps]
-        body = "\n".join([*enums, *coercers, root, *(f"{n} = {q}" for n, q in plan.aliases)])
+        tail = [f"{n} = {q}" for n, q in plan.aliases]
+        tail += [f"{n} = {c}" for n, c in plan.class_aliases]
+        body = "\n".join([*enums, *coercers, root, *tail])
         stdlib = []
         if re.search(r"\bstruct\.", body) or plan.structs:
             stdlib.append("import struct")
@@ -116,7 +118,7 @@ class Renderer:
             enums=enums,
             coercers=coercers,
             root=root,
-            aliases=plan.aliases,
+            aliases=[*plan.aliases, *plan.class_aliases],
         )
         return normalise(text)
 

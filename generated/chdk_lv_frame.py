@@ -399,9 +399,40 @@ class ChdkLvFrame(KaitaiStruct):
             self._buf = buf
             self._io_start = start
             self._io_end = end
-            _o_header = ChdkLvFrame.LvDataHeader.__new__(ChdkLvFrame.LvDataHeader)
+            _o_header = _cls_lv_data_header.__new__(_cls_lv_data_header)
             try:
-                pos = _o_header._parse(buf, pos, end)
+                if end - pos < 28:
+                    raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
+                (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+                _o_header.version_major = _v_version_major
+                _o_header.version_minor = _v_version_minor
+                _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
+                _o_header.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+                _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
+                _o_header.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+                _o_header.ofs_palette = _v_ofs_palette
+                _o_header.ofs_vp_desc = _v_ofs_vp_desc
+                _o_header.ofs_bm_desc = _v_ofs_bm_desc
+                pos += 28
+                if _v_version_major != 2:
+                    raise _runtime.SpecDecodeError("version_major", f"{_v_version_major!r} must be 2")
+                if _v_version_minor < 0:
+                    raise _runtime.SpecDecodeError("version_minor", f"{_v_version_minor!r} must be >= 0")
+                if _v_ofs_palette < 0:
+                    raise _runtime.SpecDecodeError("ofs_palette", f"{_v_ofs_palette!r} must be >= 0")
+                if _v_ofs_vp_desc < 0:
+                    raise _runtime.SpecDecodeError("ofs_vp_desc", f"{_v_ofs_vp_desc!r} must be >= 0")
+                if _v_ofs_bm_desc < 0:
+                    raise _runtime.SpecDecodeError("ofs_bm_desc", f"{_v_ofs_bm_desc!r} must be >= 0")
+                if _v_version_minor >= 2:
+                    if end - pos < 4:
+                        raise _runtime.short_read(((4, "ofs_bmo_desc"),), end - pos)
+                    (_o_header.ofs_bmo_desc,) = _S1.unpack_from(buf, pos)
+                    pos += 4
+                    if _o_header.ofs_bmo_desc < 0:
+                        raise _runtime.SpecDecodeError("ofs_bmo_desc", f"{_o_header.ofs_bmo_desc!r} must be >= 0")
+                else:
+                    _o_header.ofs_bmo_desc = None
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("header")
                 raise
@@ -417,9 +448,40 @@ class ChdkLvFrame(KaitaiStruct):
         self._buf = buf
         self._io_start = start
         self._io_end = end
-        _o_header = ChdkLvFrame.LvDataHeader.__new__(ChdkLvFrame.LvDataHeader)
+        _o_header = _cls_lv_data_header.__new__(_cls_lv_data_header)
         try:
-            pos = _o_header._parse(buf, pos, end)
+            if end - pos < 28:
+                raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
+            (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+            _o_header.version_major = _v_version_major
+            _o_header.version_minor = _v_version_minor
+            _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
+            _o_header.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+            _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
+            _o_header.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+            _o_header.ofs_palette = _v_ofs_palette
+            _o_header.ofs_vp_desc = _v_ofs_vp_desc
+            _o_header.ofs_bm_desc = _v_ofs_bm_desc
+            pos += 28
+            if _v_version_major != 2:
+                raise _runtime.SpecDecodeError("version_major", f"{_v_version_major!r} must be 2")
+            if _v_version_minor < 0:
+                raise _runtime.SpecDecodeError("version_minor", f"{_v_version_minor!r} must be >= 0")
+            if _v_ofs_palette < 0:
+                raise _runtime.SpecDecodeError("ofs_palette", f"{_v_ofs_palette!r} must be >= 0")
+            if _v_ofs_vp_desc < 0:
+                raise _runtime.SpecDecodeError("ofs_vp_desc", f"{_v_ofs_vp_desc!r} must be >= 0")
+            if _v_ofs_bm_desc < 0:
+                raise _runtime.SpecDecodeError("ofs_bm_desc", f"{_v_ofs_bm_desc!r} must be >= 0")
+            if _v_version_minor >= 2:
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "ofs_bmo_desc"),), end - pos)
+                (_o_header.ofs_bmo_desc,) = _S1.unpack_from(buf, pos)
+                pos += 4
+                if _o_header.ofs_bmo_desc < 0:
+                    raise _runtime.SpecDecodeError("ofs_bmo_desc", f"{_o_header.ofs_bmo_desc!r} must be >= 0")
+            else:
+                _o_header.ofs_bmo_desc = None
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("header")
             raise
@@ -504,7 +566,7 @@ class ChdkLvFrame(KaitaiStruct):
             pos = start + self.header.ofs_vp_desc
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_vp_desc", f"vp_desc at {pos - start} is outside the {end - start} bytes of data")
-            _o_vp_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
+            _o_vp_desc = _cls_lv_framebuffer_desc.__new__(_cls_lv_framebuffer_desc)
             if end - pos < 36:
                 raise _runtime.short_read(((4, "vp_desc.fb_type"), (8, "vp_desc.ofs_data"), (12, "vp_desc.buffer_width"), (16, "vp_desc.visible_width"), (20, "vp_desc.visible_height"), (24, "vp_desc.margin_left"), (28, "vp_desc.margin_top"), (32, "vp_desc.margin_right"), (36, "vp_desc.margin_bot"),), end - pos)
             (_v_vp_desc_fb_type, _v_vp_desc_ofs_data, _v_vp_desc_buffer_width, _v_vp_desc_visible_width, _v_vp_desc_visible_height, _v_vp_desc_margin_left, _v_vp_desc_margin_top, _v_vp_desc_margin_right, _v_vp_desc_margin_bot) = _S2.unpack_from(buf, pos)
@@ -546,7 +608,7 @@ class ChdkLvFrame(KaitaiStruct):
             pos = start + self.header.ofs_bm_desc
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_bm_desc", f"bm_desc at {pos - start} is outside the {end - start} bytes of data")
-            _o_bm_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
+            _o_bm_desc = _cls_lv_framebuffer_desc.__new__(_cls_lv_framebuffer_desc)
             if end - pos < 36:
                 raise _runtime.short_read(((4, "bm_desc.fb_type"), (8, "bm_desc.ofs_data"), (12, "bm_desc.buffer_width"), (16, "bm_desc.visible_width"), (20, "bm_desc.visible_height"), (24, "bm_desc.margin_left"), (28, "bm_desc.margin_top"), (32, "bm_desc.margin_right"), (36, "bm_desc.margin_bot"),), end - pos)
             (_v_bm_desc_fb_type, _v_bm_desc_ofs_data, _v_bm_desc_buffer_width, _v_bm_desc_visible_width, _v_bm_desc_visible_height, _v_bm_desc_margin_left, _v_bm_desc_margin_top, _v_bm_desc_margin_right, _v_bm_desc_margin_bot) = _S2.unpack_from(buf, pos)
@@ -588,7 +650,7 @@ class ChdkLvFrame(KaitaiStruct):
             pos = start + _runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc")
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_bmo_desc", f"bmo_desc at {pos - start} is outside the {end - start} bytes of data")
-            _o_bmo_desc = ChdkLvFrame.LvFramebufferDesc.__new__(ChdkLvFrame.LvFramebufferDesc)
+            _o_bmo_desc = _cls_lv_framebuffer_desc.__new__(_cls_lv_framebuffer_desc)
             if end - pos < 36:
                 raise _runtime.short_read(((4, "bmo_desc.fb_type"), (8, "bmo_desc.ofs_data"), (12, "bmo_desc.buffer_width"), (16, "bmo_desc.visible_width"), (20, "bmo_desc.visible_height"), (24, "bmo_desc.margin_left"), (28, "bmo_desc.margin_top"), (32, "bmo_desc.margin_right"), (36, "bmo_desc.margin_bot"),), end - pos)
             (_v_bmo_desc_fb_type, _v_bmo_desc_ofs_data, _v_bmo_desc_buffer_width, _v_bmo_desc_visible_width, _v_bmo_desc_visible_height, _v_bmo_desc_margin_left, _v_bmo_desc_margin_top, _v_bmo_desc_margin_right, _v_bmo_desc_margin_bot) = _S2.unpack_from(buf, pos)
@@ -655,3 +717,5 @@ class ChdkLvFrame(KaitaiStruct):
 
 LvDataHeader = ChdkLvFrame.LvDataHeader
 LvFramebufferDesc = ChdkLvFrame.LvFramebufferDesc
+_cls_lv_data_header = ChdkLvFrame.LvDataHeader
+_cls_lv_framebuffer_desc = ChdkLvFrame.LvFramebufferDesc

@@ -331,9 +331,21 @@ class ChdkLvdump(KaitaiStruct):
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            _o_header = ChdkLvdump.LvdumpHeader.__new__(ChdkLvdump.LvdumpHeader)
+            _o_header = _cls_lvdump_header.__new__(_cls_lvdump_header)
             try:
-                pos = _o_header._parse(buf, pos, end)
+                if buf[pos : pos + 4] != b"chlv":
+                    raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
+                _o_header.magic = b"chlv"
+                pos += 4
+                if end - pos < 12:
+                    raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos)
+                (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+                _o_header.len_header = _v_len_header
+                _o_header.version_major = _v_version_major
+                _o_header.version_minor = _v_version_minor
+                pos += 12
+                if _v_len_header < 8:
+                    raise _runtime.SpecDecodeError("len_header", f"{_v_len_header!r} must be >= 8")
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("header")
                 raise
@@ -346,7 +358,7 @@ class ChdkLvdump(KaitaiStruct):
             self.header_rest = _r_header_rest
             _items_records: list[ChdkLvdump.LvdumpRecord] = []
             while pos < end:
-                _o_records = ChdkLvdump.LvdumpRecord.__new__(ChdkLvdump.LvdumpRecord)
+                _o_records = _cls_lvdump_record.__new__(_cls_lvdump_record)
                 try:
                     _o_records_end = _o_records._parse(buf, pos, end)
                 except _runtime.SpecDecodeError as exc:
@@ -364,9 +376,21 @@ class ChdkLvdump(KaitaiStruct):
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
-        _o_header = ChdkLvdump.LvdumpHeader.__new__(ChdkLvdump.LvdumpHeader)
+        _o_header = _cls_lvdump_header.__new__(_cls_lvdump_header)
         try:
-            pos = _o_header._parse(buf, pos, end)
+            if buf[pos : pos + 4] != b"chlv":
+                raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
+            _o_header.magic = b"chlv"
+            pos += 4
+            if end - pos < 12:
+                raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos)
+            (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+            _o_header.len_header = _v_len_header
+            _o_header.version_major = _v_version_major
+            _o_header.version_minor = _v_version_minor
+            pos += 12
+            if _v_len_header < 8:
+                raise _runtime.SpecDecodeError("len_header", f"{_v_len_header!r} must be >= 8")
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("header")
             raise
@@ -379,7 +403,7 @@ class ChdkLvdump(KaitaiStruct):
         self.header_rest = _r_header_rest
         _items_records: list[ChdkLvdump.LvdumpRecord] = []
         while pos < end:
-            _o_records = ChdkLvdump.LvdumpRecord.__new__(ChdkLvdump.LvdumpRecord)
+            _o_records = _cls_lvdump_record.__new__(_cls_lvdump_record)
             try:
                 _o_records_end = _o_records._parse(buf, pos, end)
             except _runtime.SpecDecodeError as exc:
@@ -426,3 +450,5 @@ class ChdkLvdump(KaitaiStruct):
 
 LvdumpHeader = ChdkLvdump.LvdumpHeader
 LvdumpRecord = ChdkLvdump.LvdumpRecord
+_cls_lvdump_header = ChdkLvdump.LvdumpHeader
+_cls_lvdump_record = ChdkLvdump.LvdumpRecord

@@ -69,7 +69,7 @@ class PtpContainer(KaitaiStruct):
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            _o_header = ptp_container_header.PtpContainerHeader.__new__(ptp_container_header.PtpContainerHeader)
+            _o_header = _cls_ptp_container_header_ptp_container_header.__new__(_cls_ptp_container_header_ptp_container_header)
             if end - pos < 12:
                 raise _runtime.short_read(((4, "header.len_container"), (6, "header.container_type"), (8, "header.code"), (12, "header.transaction_id"),), end - pos)
             (_v_header_len_container, _v_header_container_type, _v_header_code, _v_header_transaction_id) = _S0.unpack_from(buf, pos)
@@ -95,7 +95,7 @@ class PtpContainer(KaitaiStruct):
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
-        _o_header = ptp_container_header.PtpContainerHeader.__new__(ptp_container_header.PtpContainerHeader)
+        _o_header = _cls_ptp_container_header_ptp_container_header.__new__(_cls_ptp_container_header_ptp_container_header)
         if end - pos < 12:
             raise _runtime.short_read(((4, "header.len_container"), (6, "header.container_type"), (8, "header.code"), (12, "header.transaction_id"),), end - pos)
         (_v_header_len_container, _v_header_container_type, _v_header_code, _v_header_transaction_id) = _S0.unpack_from(buf, pos)
@@ -145,3 +145,5 @@ class PtpContainer(KaitaiStruct):
 
     def __repr__(self) -> str:
         return _runtime.fields_repr(self)
+
+_cls_ptp_container_header_ptp_container_header = ptp_container_header.PtpContainerHeader

@@ -15,6 +15,7 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<HIH")
 _S1 = struct.Struct("<H")
+_S2 = struct.Struct("<I")
 
 
 class PtpDeviceInfo(KaitaiStruct):
@@ -112,9 +113,27 @@ class PtpDeviceInfo(KaitaiStruct):
             self.vendor_extension_id = _v_vendor_extension_id
             self.vendor_extension_version = _v_vendor_extension_version
             pos += 8
-            _o_vendor_extension_desc = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            _o_vendor_extension_desc = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
             try:
-                pos = _o_vendor_extension_desc._parse(buf, pos, end)
+                if end - pos < 1:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
+                _v_num_chars = buf[pos]
+                _o_vendor_extension_desc.num_chars = _v_num_chars
+                pos += 1
+                _n_value = _v_num_chars * 2
+                if _n_value < 0 or _n_value > end - pos:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+                _r_value = buf[pos : pos + _n_value]
+                pos += _n_value
+                _t_value = _r_value.find(b"\x00\x00")
+                while _t_value > 0 and _t_value % 2:
+                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+                if _t_value >= 0:
+                    _r_value = _r_value[:_t_value]
+                try:
+                    _o_vendor_extension_desc.value = _r_value.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("vendor_extension_desc")
                 raise
@@ -124,65 +143,182 @@ class PtpDeviceInfo(KaitaiStruct):
             (_v_functional_mode,) = _S1.unpack_from(buf, pos)
             self.functional_mode = _v_functional_mode
             pos += 2
-            _o_operations_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            _o_operations_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
             try:
-                pos = _o_operations_supported._parse(buf, pos, end)
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                _o_operations_supported.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 2 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+                _o_operations_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operations_supported")
                 raise
             self.operations_supported = _o_operations_supported
-            _o_events_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            _o_events_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
             try:
-                pos = _o_events_supported._parse(buf, pos, end)
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                _o_events_supported.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 2 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+                _o_events_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("events_supported")
                 raise
             self.events_supported = _o_events_supported
-            _o_device_properties_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            _o_device_properties_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
             try:
-                pos = _o_device_properties_supported._parse(buf, pos, end)
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                _o_device_properties_supported.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 2 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+                _o_device_properties_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("device_properties_supported")
                 raise
             self.device_properties_supported = _o_device_properties_supported
-            _o_capture_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            _o_capture_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
             try:
-                pos = _o_capture_formats._parse(buf, pos, end)
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                _o_capture_formats.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 2 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+                _o_capture_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("capture_formats")
                 raise
             self.capture_formats = _o_capture_formats
-            _o_image_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+            _o_image_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
             try:
-                pos = _o_image_formats._parse(buf, pos, end)
+                if end - pos < 4:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos)
+                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                _o_image_formats.num_items = _v_num_items
+                pos += 4
+                _n_items = _v_num_items
+                if _n_items < 0 or _n_items * 2 > end - pos:
+                    raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+                _o_image_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("image_formats")
                 raise
             self.image_formats = _o_image_formats
-            _o_manufacturer = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            _o_manufacturer = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
             try:
-                pos = _o_manufacturer._parse(buf, pos, end)
+                if end - pos < 1:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
+                _v_num_chars = buf[pos]
+                _o_manufacturer.num_chars = _v_num_chars
+                pos += 1
+                _n_value = _v_num_chars * 2
+                if _n_value < 0 or _n_value > end - pos:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+                _r_value = buf[pos : pos + _n_value]
+                pos += _n_value
+                _t_value = _r_value.find(b"\x00\x00")
+                while _t_value > 0 and _t_value % 2:
+                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+                if _t_value >= 0:
+                    _r_value = _r_value[:_t_value]
+                try:
+                    _o_manufacturer.value = _r_value.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("manufacturer")
                 raise
             self.manufacturer = _o_manufacturer
-            _o_model = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            _o_model = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
             try:
-                pos = _o_model._parse(buf, pos, end)
+                if end - pos < 1:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
+                _v_num_chars = buf[pos]
+                _o_model.num_chars = _v_num_chars
+                pos += 1
+                _n_value = _v_num_chars * 2
+                if _n_value < 0 or _n_value > end - pos:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+                _r_value = buf[pos : pos + _n_value]
+                pos += _n_value
+                _t_value = _r_value.find(b"\x00\x00")
+                while _t_value > 0 and _t_value % 2:
+                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+                if _t_value >= 0:
+                    _r_value = _r_value[:_t_value]
+                try:
+                    _o_model.value = _r_value.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("model")
                 raise
             self.model = _o_model
-            _o_device_version = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            _o_device_version = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
             try:
-                pos = _o_device_version._parse(buf, pos, end)
+                if end - pos < 1:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
+                _v_num_chars = buf[pos]
+                _o_device_version.num_chars = _v_num_chars
+                pos += 1
+                _n_value = _v_num_chars * 2
+                if _n_value < 0 or _n_value > end - pos:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+                _r_value = buf[pos : pos + _n_value]
+                pos += _n_value
+                _t_value = _r_value.find(b"\x00\x00")
+                while _t_value > 0 and _t_value % 2:
+                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+                if _t_value >= 0:
+                    _r_value = _r_value[:_t_value]
+                try:
+                    _o_device_version.value = _r_value.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("device_version")
                 raise
             self.device_version = _o_device_version
-            _o_serial_number = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+            _o_serial_number = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
             try:
-                pos = _o_serial_number._parse(buf, pos, end)
+                if end - pos < 1:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
+                _v_num_chars = buf[pos]
+                _o_serial_number.num_chars = _v_num_chars
+                pos += 1
+                _n_value = _v_num_chars * 2
+                if _n_value < 0 or _n_value > end - pos:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+                _r_value = buf[pos : pos + _n_value]
+                pos += _n_value
+                _t_value = _r_value.find(b"\x00\x00")
+                while _t_value > 0 and _t_value % 2:
+                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+                if _t_value >= 0:
+                    _r_value = _r_value[:_t_value]
+                try:
+                    _o_serial_number.value = _r_value.decode("utf-16-le")
+                except UnicodeDecodeError as exc:
+                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("serial_number")
                 raise
@@ -201,9 +337,27 @@ class PtpDeviceInfo(KaitaiStruct):
         self.vendor_extension_id = _v_vendor_extension_id
         self.vendor_extension_version = _v_vendor_extension_version
         pos += 8
-        _o_vendor_extension_desc = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+        _o_vendor_extension_desc = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
         try:
-            pos = _o_vendor_extension_desc._parse(buf, pos, end)
+            if end - pos < 1:
+                raise _runtime.short_read(((1, "num_chars"),), end - pos)
+            _v_num_chars = buf[pos]
+            _o_vendor_extension_desc.num_chars = _v_num_chars
+            pos += 1
+            _n_value = _v_num_chars * 2
+            if _n_value < 0 or _n_value > end - pos:
+                raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+            _r_value = buf[pos : pos + _n_value]
+            pos += _n_value
+            _t_value = _r_value.find(b"\x00\x00")
+            while _t_value > 0 and _t_value % 2:
+                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+            if _t_value >= 0:
+                _r_value = _r_value[:_t_value]
+            try:
+                _o_vendor_extension_desc.value = _r_value.decode("utf-16-le")
+            except UnicodeDecodeError as exc:
+                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("vendor_extension_desc")
             raise
@@ -213,65 +367,182 @@ class PtpDeviceInfo(KaitaiStruct):
         (_v_functional_mode,) = _S1.unpack_from(buf, pos)
         self.functional_mode = _v_functional_mode
         pos += 2
-        _o_operations_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+        _o_operations_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
         try:
-            pos = _o_operations_supported._parse(buf, pos, end)
+            if end - pos < 4:
+                raise _runtime.short_read(((4, "num_items"),), end - pos)
+            (_v_num_items,) = _S2.unpack_from(buf, pos)
+            _o_operations_supported.num_items = _v_num_items
+            pos += 4
+            _n_items = _v_num_items
+            if _n_items < 0 or _n_items * 2 > end - pos:
+                raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+            _o_operations_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("operations_supported")
             raise
         self.operations_supported = _o_operations_supported
-        _o_events_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+        _o_events_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
         try:
-            pos = _o_events_supported._parse(buf, pos, end)
+            if end - pos < 4:
+                raise _runtime.short_read(((4, "num_items"),), end - pos)
+            (_v_num_items,) = _S2.unpack_from(buf, pos)
+            _o_events_supported.num_items = _v_num_items
+            pos += 4
+            _n_items = _v_num_items
+            if _n_items < 0 or _n_items * 2 > end - pos:
+                raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+            _o_events_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("events_supported")
             raise
         self.events_supported = _o_events_supported
-        _o_device_properties_supported = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+        _o_device_properties_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
         try:
-            pos = _o_device_properties_supported._parse(buf, pos, end)
+            if end - pos < 4:
+                raise _runtime.short_read(((4, "num_items"),), end - pos)
+            (_v_num_items,) = _S2.unpack_from(buf, pos)
+            _o_device_properties_supported.num_items = _v_num_items
+            pos += 4
+            _n_items = _v_num_items
+            if _n_items < 0 or _n_items * 2 > end - pos:
+                raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+            _o_device_properties_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("device_properties_supported")
             raise
         self.device_properties_supported = _o_device_properties_supported
-        _o_capture_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+        _o_capture_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
         try:
-            pos = _o_capture_formats._parse(buf, pos, end)
+            if end - pos < 4:
+                raise _runtime.short_read(((4, "num_items"),), end - pos)
+            (_v_num_items,) = _S2.unpack_from(buf, pos)
+            _o_capture_formats.num_items = _v_num_items
+            pos += 4
+            _n_items = _v_num_items
+            if _n_items < 0 or _n_items * 2 > end - pos:
+                raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+            _o_capture_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("capture_formats")
             raise
         self.capture_formats = _o_capture_formats
-        _o_image_formats = ptp_types.PtpTypes.PtpArrayU2.__new__(ptp_types.PtpTypes.PtpArrayU2)
+        _o_image_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
         try:
-            pos = _o_image_formats._parse(buf, pos, end)
+            if end - pos < 4:
+                raise _runtime.short_read(((4, "num_items"),), end - pos)
+            (_v_num_items,) = _S2.unpack_from(buf, pos)
+            _o_image_formats.num_items = _v_num_items
+            pos += 4
+            _n_items = _v_num_items
+            if _n_items < 0 or _n_items * 2 > end - pos:
+                raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
+            _o_image_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("image_formats")
             raise
         self.image_formats = _o_image_formats
-        _o_manufacturer = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+        _o_manufacturer = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
         try:
-            pos = _o_manufacturer._parse(buf, pos, end)
+            if end - pos < 1:
+                raise _runtime.short_read(((1, "num_chars"),), end - pos)
+            _v_num_chars = buf[pos]
+            _o_manufacturer.num_chars = _v_num_chars
+            pos += 1
+            _n_value = _v_num_chars * 2
+            if _n_value < 0 or _n_value > end - pos:
+                raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+            _r_value = buf[pos : pos + _n_value]
+            pos += _n_value
+            _t_value = _r_value.find(b"\x00\x00")
+            while _t_value > 0 and _t_value % 2:
+                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+            if _t_value >= 0:
+                _r_value = _r_value[:_t_value]
+            try:
+                _o_manufacturer.value = _r_value.decode("utf-16-le")
+            except UnicodeDecodeError as exc:
+                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("manufacturer")
             raise
         self.manufacturer = _o_manufacturer
-        _o_model = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+        _o_model = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
         try:
-            pos = _o_model._parse(buf, pos, end)
+            if end - pos < 1:
+                raise _runtime.short_read(((1, "num_chars"),), end - pos)
+            _v_num_chars = buf[pos]
+            _o_model.num_chars = _v_num_chars
+            pos += 1
+            _n_value = _v_num_chars * 2
+            if _n_value < 0 or _n_value > end - pos:
+                raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+            _r_value = buf[pos : pos + _n_value]
+            pos += _n_value
+            _t_value = _r_value.find(b"\x00\x00")
+            while _t_value > 0 and _t_value % 2:
+                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+            if _t_value >= 0:
+                _r_value = _r_value[:_t_value]
+            try:
+                _o_model.value = _r_value.decode("utf-16-le")
+            except UnicodeDecodeError as exc:
+                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("model")
             raise
         self.model = _o_model
-        _o_device_version = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+        _o_device_version = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
         try:
-            pos = _o_device_version._parse(buf, pos, end)
+            if end - pos < 1:
+                raise _runtime.short_read(((1, "num_chars"),), end - pos)
+            _v_num_chars = buf[pos]
+            _o_device_version.num_chars = _v_num_chars
+            pos += 1
+            _n_value = _v_num_chars * 2
+            if _n_value < 0 or _n_value > end - pos:
+                raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+            _r_value = buf[pos : pos + _n_value]
+            pos += _n_value
+            _t_value = _r_value.find(b"\x00\x00")
+            while _t_value > 0 and _t_value % 2:
+                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+            if _t_value >= 0:
+                _r_value = _r_value[:_t_value]
+            try:
+                _o_device_version.value = _r_value.decode("utf-16-le")
+            except UnicodeDecodeError as exc:
+                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("device_version")
             raise
         self.device_version = _o_device_version
-        _o_serial_number = ptp_types.PtpTypes.PtpString.__new__(ptp_types.PtpTypes.PtpString)
+        _o_serial_number = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
         try:
-            pos = _o_serial_number._parse(buf, pos, end)
+            if end - pos < 1:
+                raise _runtime.short_read(((1, "num_chars"),), end - pos)
+            _v_num_chars = buf[pos]
+            _o_serial_number.num_chars = _v_num_chars
+            pos += 1
+            _n_value = _v_num_chars * 2
+            if _n_value < 0 or _n_value > end - pos:
+                raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
+            _r_value = buf[pos : pos + _n_value]
+            pos += _n_value
+            _t_value = _r_value.find(b"\x00\x00")
+            while _t_value > 0 and _t_value % 2:
+                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
+            if _t_value >= 0:
+                _r_value = _r_value[:_t_value]
+            try:
+                _o_serial_number.value = _r_value.decode("utf-16-le")
+            except UnicodeDecodeError as exc:
+                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("serial_number")
             raise
@@ -310,3 +581,6 @@ class PtpDeviceInfo(KaitaiStruct):
 
     def __repr__(self) -> str:
         return _runtime.fields_repr(self)
+
+_cls_ptp_types_ptp_array_u2 = ptp_types.PtpTypes.PtpArrayU2
+_cls_ptp_types_ptp_string = ptp_types.PtpTypes.PtpString

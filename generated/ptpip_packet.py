@@ -1570,7 +1570,7 @@ class PtpipPacket(KaitaiStruct):
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            _o_header = PtpipPacket.PacketHeader.__new__(PtpipPacket.PacketHeader)
+            _o_header = _cls_packet_header.__new__(_cls_packet_header)
             if end - pos < 8:
                 raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
             (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
@@ -1594,7 +1594,7 @@ class PtpipPacket(KaitaiStruct):
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
-        _o_header = PtpipPacket.PacketHeader.__new__(PtpipPacket.PacketHeader)
+        _o_header = _cls_packet_header.__new__(_cls_packet_header)
         if end - pos < 8:
             raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
         (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
@@ -1655,3 +1655,4 @@ StartData = PtpipPacket.StartData
 Data = PtpipPacket.Data
 Cancel = PtpipPacket.Cancel
 EndData = PtpipPacket.EndData
+_cls_packet_header = PtpipPacket.PacketHeader
