@@ -29,15 +29,16 @@ def existing_outputs(out_dir: Path) -> dict[str, str]:
 
 
 def diff_outputs(wanted: dict[str, str], have: dict[str, str]) -> list[str]:
-    """Human-readable problems: stale (differs), new (missing on disk), extra (no spec)."""
+    """Human-readable problems: stale (differs), new (missing on disk), orphaned (its spec is
+    missing)."""
     problems = []
     for name in sorted(set(wanted) | set(have)):
         if name not in have:
-            problems.append(f"missing: {name} (would be created)")
+            problems.append(f"new: {name} (missing on disk; would be created)")
         elif name not in wanted:
-            problems.append(f"extra: {name} (no spec produces it; would be deleted)")
+            problems.append(f"orphaned: {name} (its spec is missing; would be deleted)")
         elif wanted[name] != have[name]:
-            problems.append(f"stale: {name}")
+            problems.append(f"stale: {name} (differs from the spec)")
     return problems
 
 

@@ -61,8 +61,8 @@ def test_cli_writes_then_check_passes_then_detects_drift(
     assert main(["--spec", str(SPEC), "--out", str(out), "--check"]) == 1
     err = capsys.readouterr().err
     assert "stale: ptp_types.py" in err
-    assert "missing: ptp_codes.py" in err
-    assert "extra: old_spec.py" in err
+    assert "new: ptp_codes.py (missing on disk" in err
+    assert "orphaned: old_spec.py (its spec is missing" in err
     assert "hand_written" not in err
     assert "run make generate" in err
     assert main(["--spec", str(SPEC), "--out", str(out)]) == 0
