@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 import chdkptp.files as _files
+import chdkptp.liveview as _liveview
 from chdkptp._generated.chdk_codes import (
     ChdkCommand,
     ErrorSubtype,
@@ -788,6 +789,37 @@ class Camera:
     download_tree = _files.download_tree
     upload_tree = _files.upload_tree
     download_images = _files.download_images
+
+    # --- live view (chdkptp.liveview: CHDK GetDisplayData) ------------------------------------
+
+    live_view_frame = _liveview.live_view_frame
+
+    def live_view(
+        self,
+        *,
+        fps: float | None = 10.0,
+        viewport: bool = True,
+        bitmap: bool = False,
+        palette: bool | None = None,
+        max_frames: int | None = None,
+        timeout: float | None = None,
+    ) -> _liveview.LiveView:
+        """A paced iterator of live-view frames (one CHDK GetDisplayData each).
+
+        ``fps`` caps the request rate (``None``: as fast as the camera answers);
+        ``.achieved_fps`` on the returned :class:`~chdkptp.liveview.LiveView` reports the rate.
+        Raises what :meth:`live_view_frame` raises (``UnsupportedProtocolError`` below CHDK
+        protocol 2.3, ``ResponseError``, ``RemoteProtocolError`` for a malformed frame).
+        """
+        return _liveview.LiveView(
+            self,
+            fps=fps,
+            viewport=viewport,
+            bitmap=bitmap,
+            palette=palette,
+            max_frames=max_frames,
+            timeout=timeout,
+        )
 
 
 def _pair(result: Any) -> tuple[Any, Any]:
