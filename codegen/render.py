@@ -6,7 +6,9 @@ generator normalises blank lines and trailing whitespace itself.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import jinja2
@@ -95,19 +97,18 @@ class Renderer:
         tail = [f"{n} = {q}" for n, q in plan.aliases]
         tail += [f"{n} = {c}" for n, c in plan.class_aliases]
         body = "\n".join([*enums, *coercers, root, *tail])
+        used, tokens = code_names(body)
         stdlib = []
-        if re.search(r"\bstruct\.", body) or plan.structs:
+        if "struct" in used or plan.structs:
             stdlib.append("import struct")
         bases = sorted({e.base for e in plan.enums})
         if bases:
             stdlib.append(f"from enum import {', '.join(bases)}")
-        if re.search(r"\bAny\b", body):
+        if "Any" in tokens:
             stdlib.append("from typing import Any")
-        local_mods = ["_runtime"] + [
-            m for m in all_modules if m != plan.spec.id and re.search(rf"(?<![\w.]){m}\.", body)
-        ]
+        local_mods = ["_runtime"] + [m for m in all_modules if m != plan.spec.id and m in used]
         local = [f"from . import {', '.join(sorted(local_mods))}"]
-        if re.search(r"\bKaitaiStruct\b", body):
+        if "KaitaiStruct" in tokens:
             local.append("from ._runtime import KaitaiStream, KaitaiStruct")
         text = self.env.get_template("module.py.j2").render(
             spec=plan.spec,
@@ -138,6 +139,21 @@ class Renderer:
             lines.append(f"- ``{spec.id}``: {title}")
         lines.append('"""')
         return normalise("\n".join(lines) + "\n")
+
+
+def code_names(code: str) -> tuple[set[str], set[str]]:
+    """(names used as ``name.attr``, all names) in code; strings and comments are not code."""
+    dotted: set[str] = set()
+    names: set[str] = set()
+    tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    for i, tok in enumerate(tokens):
+        if tok.type != tokenize.NAME:
+            continue
+        names.add(tok.string)
+        after_dot = i > 0 and tokens[i - 1].string == "."
+        if not after_dot and i + 1 < len(tokens) and tokens[i + 1].string == ".":
+            dotted.add(tok.string)
+    return dotted, names
 
 
 def normalise(text: str) -> str:

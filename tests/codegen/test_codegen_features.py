@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import math
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,15 @@ PACKAGE = "codegen_features_pkg"
 
 
 @pytest.fixture(scope="module")
-def features(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    out = tmp_path_factory.mktemp("features")
+def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("features") / "featurespkg"
     assert main(["--spec", str(FIXTURES), "--out", str(out)]) == 0
-    import_generated(out, PACKAGE)
+    return out
+
+
+@pytest.fixture(scope="module")
+def features(generated_dir: Path) -> Iterator[Any]:
+    import_generated(generated_dir, PACKAGE)
     try:
         yield importlib.import_module(f"{PACKAGE}.features")
     finally:
@@ -114,3 +122,25 @@ def test_write_errors_are_value_errors(features: Any) -> None:
     obj.body.code = -1  # u2be
     with pytest.raises(ValueError, match=r"^features\.body\.code: -1 does not fit"):
         obj.to_bytes()
+
+
+def test_fixture_output_is_lint_and_type_clean(generated_dir: Path) -> None:
+    """Whatever the generator emits is ruff-clean and mypy --strict clean as generated."""
+    bindir = Path(sys.executable).parent
+    ruff = shutil.which("ruff", path=str(bindir))
+    if ruff is None:
+        pytest.skip("ruff not installed")
+    ignore = "E501,N801,N802,N815,RUF012,UP"  # the per-file ignores pyproject has for generated/
+    root = Path(__file__).resolve().parents[2]
+    lint = subprocess.run(
+        [ruff, "check", "--no-cache", "--config", str(root / "pyproject.toml"),
+         "--extend-ignore", ignore, str(generated_dir)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    types = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null",
+         "--ignore-missing-imports", generated_dir.name],
+        cwd=generated_dir.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert types.returncode == 0, types.stdout + types.stderr
