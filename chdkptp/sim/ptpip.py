@@ -26,9 +26,12 @@ Behaviour (facts: shared/reference/ptpip.md; decisions documented for test write
   ``min_transaction_gap_ms`` (the responder's), ``read_timeouts`` (the next N transactions'
   replies are held back until the host sends its next packet, e.g. a Cancel: its read times
   out and the late replies follow, like unconsumed USB data), ``latency_ms`` / ``jitter_ms``
-  (a real delay before each transaction's replies).  USB-only knobs (stalls, ZLPs, write
-  timeouts, truncated data, ``disconnect_after_bytes``) do not apply; ``drop_connections()``
-  is the network's link loss.
+  (a real delay before each transaction's replies), ``truncate_data_in`` (the next data phase
+  stops at the last whole Data packet within that many container bytes and the rest of the
+  transaction is never sent; the framing stays intact), ``disconnect_after_bytes`` (once that
+  many bytes went either way the camera leaves: ``powered`` False, connections dropped;
+  ``replug()`` brings it back).  USB-only knobs (stalls, write timeouts) do not apply;
+  ``drop_connections()`` is the network's link loss.
 * Bad input closes only the offending connection (a length below 8 or above the limits, an
   unknown packet type, a packet that ends mid-way, a connection that never completes its init
   within ``init_timeout``); during the handshake the device first answers InitFail.  Every such
@@ -66,6 +69,7 @@ from chdkptp.sim.responder import MAX_DATA_OUT
 
 if TYPE_CHECKING:
     from chdkptp.sim.camera import SimulatedCamera
+    from chdkptp.sim.faults import Faults
 
 __all__ = ["PtpipServer", "serve_ptpip"]
 
@@ -189,17 +193,36 @@ class _Out:
     the container's memory without copying.
     """
 
-    def __init__(self, sock: socket.socket, chunk: int) -> None:
+    def __init__(self, sock: socket.socket, chunk: int,
+                 spend: Callable[[int], None] | None = None,
+                 faults: Faults | None = None) -> None:
         self.sock = sock
         self.chunk = chunk
         self.small: list[bytes] = []
+        self.spend = spend
+        self.faults = faults  # for truncate_data_in, consumed by the next data phase
+        self.muted = False  # truncation fired: nothing more of this transaction goes out
+        self._budget: int | None = None
+
+    def _write(self, data: bytes | memoryview) -> None:
+        if self.spend is not None:
+            self.spend(len(data))
+        self.sock.sendall(data)
 
     def flush(self) -> None:
         if self.small:
-            self.sock.sendall(b"".join(self.small))
+            self._write(b"".join(self.small))
             self.small.clear()
 
     def _piece(self, ptype: PacketType, tid: int, piece: memoryview | bytes) -> None:
+        if self.muted:
+            return
+        if self._budget is not None:
+            if len(piece) > self._budget:  # stop at a packet boundary: framing stays intact
+                log.debug("fault: data phase truncated, the rest of the transaction is dropped")
+                self.muted = True
+                return
+            self._budget -= len(piece)
         head = _P.PacketHeader(
             len_packet=PACKET_HEADER_SIZE + 4 + len(piece), packet_type=ptype
         ).to_bytes() + tid.to_bytes(4, "little")
@@ -208,14 +231,20 @@ class _Out:
             return
         self.small.append(head)
         self.flush()
-        self.sock.sendall(piece)
+        self._write(piece)
 
     def _start(self, tid: int, total: int) -> None:
+        faults = self.faults
+        if faults is not None and faults.truncate_data_in is not None:
+            self._budget = max(0, faults.truncate_data_in - containers.HEADER_SIZE)
+            faults.truncate_data_in = None
         body = _P.StartData(transaction_id=tid, len_total=total).to_bytes()
         self.small.append(_packet(PacketType.START_DATA, body))
 
     def container(self, blob: bytes) -> None:
         """One whole container: data → StartData, Data…, EndData; response → OperationResponse."""
+        if self.muted:
+            return
         try:
             header = containers.decode_header(blob)
         except RemoteProtocolError:  # pragma: no cover - the responder builds them
@@ -231,7 +260,7 @@ class _Out:
                 self._piece(PacketType.DATA, tid, payload[pos : pos + self.chunk])
                 pos += self.chunk
             self._piece(PacketType.END_DATA, tid, payload[pos:])
-        elif header.type == ContainerType.RESPONSE:
+        elif header.type == ContainerType.RESPONSE and not self.muted:
             params = containers.decode_params(blob[containers.HEADER_SIZE : header.length])
             body = _P.OperationResponse(
                 response_code=header.code, transaction_id=tid, params=list(params)
@@ -509,6 +538,7 @@ class PtpipServer:
             if not self.camera.powered:
                 log.info("PTP/IP %s: camera powered off, dropping the connection", conn.peer)
                 return
+            self._spend(PACKET_HEADER_SIZE + len(body))
             if conn.held:  # the host gave up waiting and sent something: late replies now
                 held, conn.held = conn.held, []
                 self._send_replies(sock, held)
@@ -615,7 +645,7 @@ class PtpipServer:
                 delay += self._rng.uniform(-faults.jitter_ms, faults.jitter_ms)
             if delay > 0:
                 time.sleep(delay / 1000.0)
-        out = _Out(conn.sock, self.data_chunk)
+        out = _Out(conn.sock, self.data_chunk, self._spend, faults)
         while part is not None:
             piece, more = part
             if not more:
@@ -638,8 +668,23 @@ class PtpipServer:
         out.flush()
         return True
 
+    def _spend(self, n: int) -> None:
+        """Charge ``n`` bytes against ``faults.disconnect_after_bytes``; when it runs out the
+        camera leaves the network (``powered`` False, connection closed) like it leaves USB."""
+        faults = self.camera.faults
+        budget = faults.disconnect_after_bytes
+        if budget is None:
+            return
+        if n < budget:
+            faults.disconnect_after_bytes = budget - n
+            return
+        faults.disconnect_after_bytes = None  # fires once: a power-cycled camera works
+        log.info("fault: byte budget spent, the camera leaves the network")
+        self.camera.powered = False
+        raise _Closed("fault: the camera left the network (byte budget spent)")
+
     def _send_replies(self, sock: socket.socket, replies: Iterable[bytes]) -> None:
-        out = _Out(sock, self.data_chunk)
+        out = _Out(sock, self.data_chunk, self._spend)
         for blob in replies:
             out.container(blob)
         out.flush()

@@ -342,3 +342,32 @@ def test_streamed_download_above_the_responder_threshold(sim: SimulatedCamera) -
         assert kinds == [PacketType.START_DATA] + [PacketType.DATA] * full + [
             PacketType.END_DATA, PacketType.OPERATION_RESPONSE]
         assert tail == 123
+
+
+def test_truncate_fault_stops_at_a_packet_boundary(sim: SimulatedCamera) -> None:
+    sim.card.to_local("A/T.BIN").write_bytes(bytes(300_000))
+    with serve_ptpip(sim, data_chunk=65536) as server, opened(server) as c:
+        c.transact(CHDK, ChdkCommand.TEMP_DATA, 0, data=b"A/T.BIN\0")
+        sim.faults.truncate_data_in = 12 + 2 * 65536 + 100
+        c.request(CHDK, ChdkCommand.DOWNLOAD_FILE)
+        kinds = [read_packet(c.cmd)[0] for _ in range(3)]
+        assert kinds == [PacketType.START_DATA, PacketType.DATA, PacketType.DATA]
+        c.cmd.settimeout(0.2)
+        with pytest.raises(TimeoutError):  # the rest of the transaction never comes
+            c.cmd.recv(1)
+        c.cmd.settimeout(5)
+        resp, _ = c.transact(CHDK, ChdkCommand.VERSION)  # framing intact, camera usable
+        assert resp.params == [2, 9]
+
+
+def test_disconnect_fault_takes_the_camera_off_the_network(server: PtpipServer,
+                                                           sim: SimulatedCamera) -> None:
+    c = opened(server)
+    sim.faults.disconnect_after_bytes = 30  # the first answer does not fit
+    c.request(CHDK, ChdkCommand.VERSION)
+    assert is_closed(c.cmd)
+    c.close()
+    assert not sim.powered
+    sim.replug()
+    with opened(server) as again:
+        assert again.transact(CHDK, ChdkCommand.VERSION)[0].params == [2, 9]
