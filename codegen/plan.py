@@ -843,6 +843,8 @@ class _Planner:
             f'f"{a.id} at {{pos - start}} is outside the {{end - start}} bytes of data")',
         ]
         local = f"_v_{a.id}"
+        if a.kind in ("int", "float") and not a.repeat and not a.enum:
+            read.append(f"{local}: {self.base_type(a)}")
         inner += self.read_attr_no_cond(a, local, td)
         read += ["try:", *["    " + x for x in inner]]
         read += [
@@ -931,6 +933,7 @@ class _Planner:
             return f"len({b})"
         if a.kind == "user":
             b = f"_b_{a.id}"
+            derive += self.links(f"self.{a.id}")
             derive.append(f"{b} = _runtime.serialise(self.{a.id})")
             pre[a.id] = b
             return f"len({b})"
@@ -989,7 +992,11 @@ class _Planner:
                     return [f"{out} += bytes({v})"]
                 self.uses_struct = True
                 return [f'{out} += struct.pack(f"{a.endian}{{len({v})}}{a.prim}", *{v})']
-            return [f"for _item in {v}:", f"    _item._write({out})"]
+            return [
+                f"for _item in {v}:",
+                *["    " + x for x in self.links("_item")],
+                f"    _item._write({out})",
+            ]
         if a.kind in ("int", "float"):
             const = self.struct_const(a.endian + (a.prim or ""))
             return [f"{out} += {const}.pack({v})"]
@@ -998,7 +1005,7 @@ class _Planner:
         if a.kind == "user":
             data = pre if pre is not None else None
             if data is None and a.size is None:
-                return [f"{v}._write({out})"]
+                return [*self.links(v), f"{v}._write({out})"]
             if data is None:
                 data = f"_runtime.serialise({v})"
             return self.write_bytes(a, data, out)
