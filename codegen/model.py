@@ -7,6 +7,7 @@ naming the file and the path inside it.
 
 from __future__ import annotations
 
+import enum
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ _PRIM = re.compile(
     r"^(?P<kind>[us])(?P<size>[1248])(?P<endian>le|be)?$"
     r"|^f(?P<fsize>[48])(?P<fendian>le|be)?$"
 )
+
+# Metadata property names that would shadow enum/int behaviour.
+_RESERVED_PROPS = {"name", "value", "coerce", *dir(enum.IntFlag), *dir(int)}
 
 TOP_KEYS = {"meta", "doc", "doc-ref", "to-string", "seq", "instances", "types", "enums"}
 META_KEYS = {
@@ -320,7 +324,7 @@ class _Builder:
                     if isinstance(mval, bool) or not isinstance(mval, str | int):
                         raise self.err(f"{epath}.{key}", "metadata values must be str or int")
                     prop = key[1:].replace("-", "_")
-                    if not _SNAKE.match(prop) or prop in ("name", "value", "coerce"):
+                    if not _SNAKE.match(prop) or prop in _RESERVED_PROPS:
                         raise self.err(f"{epath}.{key}", "unusable metadata key name")
                     meta[prop] = mval
                     meta_keys.add(prop)

@@ -105,6 +105,11 @@ def test_good_fixture_generates(tmp_path: Path) -> None:
         ),
         (
             "      id: red",
+            "      id: red\n      -bit-length: 3",
+            "spec/t.ksy: enums.color.1.-bit-length: unusable metadata key name",
+        ),
+        (
+            "      id: red",
             "      id: red\n      -flag: [1]",
             "spec/t.ksy: enums.color.1.-flag: metadata values must be str or int",
         ),
