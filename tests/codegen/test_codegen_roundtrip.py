@@ -30,7 +30,12 @@ from chdkptp._generated import (
 from chdkptp._generated._runtime import SpecDecodeError
 from tests.codegen._vectors import load_class, load_vectors, plain
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # same examples on every run: no flaky CI
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 u1 = st.integers(0, 0xFF)
 u2 = st.integers(0, 0xFFFF)
