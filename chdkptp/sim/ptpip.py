@@ -30,7 +30,8 @@ Behaviour (facts: shared/reference/ptpip.md; decisions documented for test write
   stops at the last whole Data packet within that many container bytes and the rest of the
   transaction is never sent; the framing stays intact), ``disconnect_after_bytes`` (once that
   many bytes went either way the camera leaves: ``powered`` False, connections dropped;
-  ``replug()`` brings it back).  USB-only knobs (stalls, write timeouts) do not apply;
+  ``replug()`` brings it back), ``idle_power_down_s`` (a packet arriving after that much
+  simulated idle time finds the camera off).  USB-only knobs (stalls, write timeouts) do not apply;
   ``drop_connections()`` is the network's link loss.
 * Bad input closes only the offending connection (a length below 8 or above the limits, an
   unknown packet type, a packet that ends mid-way, a connection that never completes its init
@@ -176,6 +177,7 @@ class _CommandConnection:
         self.event_sock: socket.socket | None = None
         self.closed = threading.Event()
         self.held: list[bytes] = []  # replies held back by the read_timeouts fault
+        self.last_traffic_ms: float | None = None  # simulated clock, for idle_power_down_s
 
     def shutdown(self) -> None:
         self.closed.set()
@@ -535,7 +537,7 @@ class PtpipServer:
         oversize = False
         while not conn.closed.is_set():
             ptype, body = _read_packet(sock)
-            if not self.camera.powered:
+            if not self.camera.powered or self._idle_off(conn):
                 log.info("PTP/IP %s: camera powered off, dropping the connection", conn.peer)
                 return
             self._spend(PACKET_HEADER_SIZE + len(body))
@@ -666,6 +668,18 @@ class PtpipServer:
                 out.stream(piece, self._next_part)
             part = self._next_part()
         out.flush()
+        return True
+
+    def _idle_off(self, conn: _CommandConnection) -> bool:
+        """Apply ``faults.idle_power_down_s`` (simulated time since the last packet): True if
+        the camera just switched itself off."""
+        now = self.camera.clock.now_ms()
+        last, conn.last_traffic_ms = conn.last_traffic_ms, now
+        idle = self.camera.faults.idle_power_down_s
+        if idle is None or last is None or now - last <= idle * 1000.0:
+            return False
+        log.info("fault: idle for %.1f s, the camera powers down", (now - last) / 1000.0)
+        self.camera.powered = False
         return True
 
     def _spend(self, n: int) -> None:

@@ -4,8 +4,8 @@ The test functions are imported unchanged; here ``cam`` is ``chdkptp.connect(hos
 the same kind of simulated camera served by ``sim.serve_ptpip`` (tests/ptpip/conftest.py) and
 ``session`` is a :class:`Session` on a :class:`PtpipTransport`, so scripts, messages, errors,
 kill, mode switches, shooting, status, events, session rules and live view are checked on both
-transports with the same assertions.  Tests about USB itself (unplug, the pyusb backend, idle
-power-down, USB-only fault knobs, Device Reset) are left out; their PTP/IP counterparts are in
+transports with the same assertions.  Tests about USB itself (bus addresses, the pyusb
+backend, USB-only fault knobs, Device Reset) are left out; their PTP/IP counterparts are in
 test_transport.py.
 """
 
@@ -25,6 +25,8 @@ from tests.client.test_control import (  # noqa: F401
     test_mode_change_event,
     test_no_storage_enumeration_during_control,
     test_reboot_without_camera_support_raises,
+    test_reconnect_after_idle_power_down,
+    test_reconnect_times_out_when_camera_stays_away,
     test_shoot_rejects_nonsense,
     test_shoot_with_exposure,
     test_status,
