@@ -159,6 +159,11 @@ class _Planner:
             return a.enum.py_name
         return f"{a.enum.module}.{a.enum.py_name}"
 
+    def field_name(self, a: Attr) -> str:
+        """``type_id.field`` for messages of write-side errors."""
+        owner = self.current.error_prefix if self.current is not None else self.spec.id
+        return f"{owner}.{a.id}"
+
     def links(self, obj: str) -> list[str]:
         """``_parent``/``_root`` of a child object: set only when some spec's expressions use
         them (otherwise they stay None, and no reference cycle keeps big payloads alive)."""
@@ -903,7 +908,8 @@ class _Planner:
                 f"if {v} is not None:",
                 f"    _at = start + {pos_code}",
                 "    if _at < start or _at - len(out) > _runtime.MAX_GAP:",
-                f'        raise ValueError(f"{a.path}: position {{_at - start}} is out of range")',
+                f'        raise ValueError(f"{self.field_name(a)}: position {{_at - start}} '
+                f'is out of range")',
                 "    if len(out) < _at:",
                 "        out += bytes(_at - len(out))",
                 "    _part = bytearray()",
@@ -978,7 +984,7 @@ class _Planner:
             return [
                 f"if {cond}:",
                 f"    if {target} is None:",
-                f'        raise ValueError("{a.path}: required when '
+                f'        raise ValueError("{self.field_name(a)}: required when '
                 f'{cond.replace(chr(34), chr(39))}")',
                 *["    " + x for x in body],
             ]
@@ -1041,7 +1047,8 @@ class _Planner:
             f"{d} = {data}",
             f"{n} = {size}",
             f"if len({d}) > {n}:",
-            f'    raise ValueError(f"{a.path}: {{len({d})}} bytes do not fit in size {{{n}}}")',
+            f'    raise ValueError(f"{self.field_name(a)}: {{len({d})}} bytes do not fit in '
+            f'size {{{n}}}")',
             f"{out} += {d}",
             f"if len({d}) < {n}:",
             f"    {out} += {q(bytes([pad]))} * ({n} - len({d}))",

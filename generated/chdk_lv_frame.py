@@ -207,7 +207,7 @@ class ChdkLvFrame(KaitaiStruct):
             out += _S0.pack(self.version_major, self.version_minor, self.lcd_aspect_ratio, self.palette_type, self.ofs_palette, self.ofs_vp_desc, self.ofs_bm_desc)
             if self.version_minor >= 2:
                 if self.ofs_bmo_desc is None:
-                    raise ValueError("types.lv_data_header.seq.ofs_bmo_desc: required when self.version_minor >= 2")
+                    raise ValueError("lv_data_header.ofs_bmo_desc: required when self.version_minor >= 2")
                 out += _S1.pack(self.ofs_bmo_desc)
 
         def __eq__(self, other: object) -> bool:
@@ -504,7 +504,7 @@ class ChdkLvFrame(KaitaiStruct):
         if _w_vp_desc is not None:
             _at = start + self.header.ofs_vp_desc
             if _at < start or _at - len(out) > _runtime.MAX_GAP:
-                raise ValueError(f"instances.vp_desc: position {_at - start} is out of range")
+                raise ValueError(f"chdk_lv_frame.vp_desc: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -514,7 +514,7 @@ class ChdkLvFrame(KaitaiStruct):
         if _w_bm_desc is not None:
             _at = start + self.header.ofs_bm_desc
             if _at < start or _at - len(out) > _runtime.MAX_GAP:
-                raise ValueError(f"instances.bm_desc: position {_at - start} is out of range")
+                raise ValueError(f"chdk_lv_frame.bm_desc: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -524,7 +524,7 @@ class ChdkLvFrame(KaitaiStruct):
         if _w_bmo_desc is not None:
             _at = start + _runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc")
             if _at < start or _at - len(out) > _runtime.MAX_GAP:
-                raise ValueError(f"instances.bmo_desc: position {_at - start} is out of range")
+                raise ValueError(f"chdk_lv_frame.bmo_desc: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
@@ -534,14 +534,14 @@ class ChdkLvFrame(KaitaiStruct):
         if _w_palette is not None:
             _at = start + self.header.ofs_palette
             if _at < start or _at - len(out) > _runtime.MAX_GAP:
-                raise ValueError(f"instances.palette: position {_at - start} is out of range")
+                raise ValueError(f"chdk_lv_frame.palette: position {_at - start} is out of range")
             if len(out) < _at:
                 out += bytes(_at - len(out))
             _part = bytearray()
             _d_palette = _w_palette
             _k_palette = 0x400 if ((self.header.palette_type == chdk_codes.PaletteType.TYPE_3) or (self.header.palette_type == chdk_codes.PaletteType.TYPE_5)) else 64
             if len(_d_palette) > _k_palette:
-                raise ValueError(f"instances.palette: {len(_d_palette)} bytes do not fit in size {_k_palette}")
+                raise ValueError(f"chdk_lv_frame.palette: {len(_d_palette)} bytes do not fit in size {_k_palette}")
             _part += _d_palette
             if len(_d_palette) < _k_palette:
                 _part += b"\x00" * (_k_palette - len(_d_palette))

@@ -280,7 +280,7 @@ class ChdkLvdump(KaitaiStruct):
             _d_frame = self.frame
             _k_frame = self.len_frame
             if len(_d_frame) > _k_frame:
-                raise ValueError(f"types.lvdump_record.seq.frame: {len(_d_frame)} bytes do not fit in size {_k_frame}")
+                raise ValueError(f"lvdump_record.frame: {len(_d_frame)} bytes do not fit in size {_k_frame}")
             out += _d_frame
             if len(_d_frame) < _k_frame:
                 out += b"\x00" * (_k_frame - len(_d_frame))
@@ -431,7 +431,7 @@ class ChdkLvdump(KaitaiStruct):
         _d_header_rest = self.header_rest
         _k_header_rest = self.header.len_header - 8
         if len(_d_header_rest) > _k_header_rest:
-            raise ValueError(f"seq.header_rest: {len(_d_header_rest)} bytes do not fit in size {_k_header_rest}")
+            raise ValueError(f"chdk_lvdump.header_rest: {len(_d_header_rest)} bytes do not fit in size {_k_header_rest}")
         out += _d_header_rest
         if len(_d_header_rest) < _k_header_rest:
             out += b"\x00" * (_k_header_rest - len(_d_header_rest))

@@ -127,7 +127,7 @@ class ChdkUploadFile(KaitaiStruct):
         _d_name = self.name
         _k_name = self.len_name
         if len(_d_name) > _k_name:
-            raise ValueError(f"seq.name: {len(_d_name)} bytes do not fit in size {_k_name}")
+            raise ValueError(f"chdk_upload_file.name: {len(_d_name)} bytes do not fit in size {_k_name}")
         out += _d_name
         if len(_d_name) < _k_name:
             out += b"\x00" * (_k_name - len(_d_name))

@@ -131,7 +131,7 @@ class PtpContainer(KaitaiStruct):
         _d_payload = self.payload
         _k_payload = self.header.len_container - 12
         if len(_d_payload) > _k_payload:
-            raise ValueError(f"seq.payload: {len(_d_payload)} bytes do not fit in size {_k_payload}")
+            raise ValueError(f"ptp_container.payload: {len(_d_payload)} bytes do not fit in size {_k_payload}")
         out += _d_payload
         if len(_d_payload) < _k_payload:
             out += b"\x00" * (_k_payload - len(_d_payload))

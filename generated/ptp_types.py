@@ -146,7 +146,7 @@ class PtpTypes(KaitaiStruct):
             _d_value = _b_value
             _k_value = self.num_chars * 2
             if len(_d_value) > _k_value:
-                raise ValueError(f"types.ptp_string.seq.value: {len(_d_value)} bytes do not fit in size {_k_value}")
+                raise ValueError(f"ptp_string.value: {len(_d_value)} bytes do not fit in size {_k_value}")
             out += _d_value
             if len(_d_value) < _k_value:
                 out += b"\x00" * (_k_value - len(_d_value))

@@ -495,7 +495,7 @@ class PtpipPacket(KaitaiStruct):
             _d_guid = self.guid
             _k_guid = 16
             if len(_d_guid) > _k_guid:
-                raise ValueError(f"types.init_command_request.seq.guid: {len(_d_guid)} bytes do not fit in size {_k_guid}")
+                raise ValueError(f"init_command_request.guid: {len(_d_guid)} bytes do not fit in size {_k_guid}")
             out += _d_guid
             if len(_d_guid) < _k_guid:
                 out += b"\x00" * (_k_guid - len(_d_guid))
@@ -646,7 +646,7 @@ class PtpipPacket(KaitaiStruct):
             _d_guid = self.guid
             _k_guid = 16
             if len(_d_guid) > _k_guid:
-                raise ValueError(f"types.init_command_ack.seq.guid: {len(_d_guid)} bytes do not fit in size {_k_guid}")
+                raise ValueError(f"init_command_ack.guid: {len(_d_guid)} bytes do not fit in size {_k_guid}")
             out += _d_guid
             if len(_d_guid) < _k_guid:
                 out += b"\x00" * (_k_guid - len(_d_guid))
@@ -1628,7 +1628,7 @@ class PtpipPacket(KaitaiStruct):
         _d_payload = self.payload
         _k_payload = self.header.len_packet - 8
         if len(_d_payload) > _k_payload:
-            raise ValueError(f"seq.payload: {len(_d_payload)} bytes do not fit in size {_k_payload}")
+            raise ValueError(f"ptpip_packet.payload: {len(_d_payload)} bytes do not fit in size {_k_payload}")
         out += _d_payload
         if len(_d_payload) < _k_payload:
             out += b"\x00" * (_k_payload - len(_d_payload))
