@@ -378,3 +378,30 @@ def test_empty_file_both_ways(cam: Camera, sim: SimulatedCamera, tmp_path: Path)
     assert sim.card.to_local("A/EMPTY.TXT").read_bytes() == b""
     out = cam.download("A/EMPTY.TXT", tmp_path / "back.txt")
     assert out is not None and out.read_bytes() == b""
+
+
+def test_downloads_from_two_threads(cam: Camera, put: Put, tmp_path: Path) -> None:
+    """TempData + DownloadFile run under the session lock: threads never swap names."""
+    import threading
+
+    blobs = {f"A/T/F{i}.BIN": os.urandom(200_000 + i) for i in range(6)}
+    for path, data in blobs.items():
+        put(path, data)
+    errors: list[BaseException] = []
+
+    def worker(paths: list[str]) -> None:
+        try:
+            for p in paths:
+                cam.download(p, tmp_path / p.rsplit("/", 1)[1])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    names = sorted(blobs)
+    threads = [threading.Thread(target=worker, args=(names[i::2],)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    for path, data in blobs.items():
+        assert (tmp_path / path.rsplit("/", 1)[1]).read_bytes() == data
