@@ -213,6 +213,31 @@ def test_download_to_path_dir_and_file(cam: Camera, put: Put, tmp_path: Path) ->
     assert buf.getvalue() == data
     fresh = cam.download("A/DCIM/100CANON/IMG_0007.JPG", tmp_path / "y.jpg", keep_mtime=False)
     assert fresh is not None and int(fresh.stat().st_mtime) != MTIME
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_downloaded_files_get_the_new_file_mode(cam: Camera, put: Put, tmp_path: Path,
+                                                umask: int) -> None:
+    """Downloads land with 0666 & ~umask (what ``open(..., "w")`` gives), not the 0600 of a
+    private temporary file; single files and trees alike."""
+    put("A/DCIM/100CANON/IMG_0001.JPG", b"jpeg" * 100)
+    put("A/DCIM/100CANON/IMG_0002.JPG", b"more" * 100)
+    old = os.umask(umask)
+    try:
+        one = cam.download("A/DCIM/100CANON/IMG_0001.JPG", tmp_path / "one.jpg")
+        tree = cam.download_tree("A/DCIM", tmp_path / "tree")
+        reference = tmp_path / "reference"
+        reference.write_bytes(b"")
+    finally:
+        os.umask(old)
+    expected = 0o666 & ~umask
+    assert reference.stat().st_mode & 0o777 == expected
+    assert one is not None and one.stat().st_mode & 0o777 == expected
+    assert len(tree) == 2
+    for item in tree:
+        assert item.local.stat().st_mode & 0o777 == expected, item.local
+    assert _leftovers(tmp_path) == []
     assert _leftovers(tmp_path) == []
 
 
