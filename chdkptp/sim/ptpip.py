@@ -31,8 +31,8 @@ Behaviour (facts: shared/reference/ptpip.md; decisions documented for test write
   transaction is never sent; the framing stays intact), ``disconnect_after_bytes`` (once that
   many bytes went either way the camera leaves: ``powered`` False, connections dropped;
   ``replug()`` brings it back), ``idle_power_down_s`` (a packet arriving after that much
-  simulated idle time finds the camera off).  USB-only knobs (stalls, write timeouts) do not apply;
-  ``drop_connections()`` is the network's link loss.
+  simulated idle time finds the camera off).  USB-only knobs (stalls, write timeouts) do not
+  apply; ``drop_connections()`` is the network's link loss.
 * Bad input closes only the offending connection (a length below 8 or above the limits, an
   unknown packet type, a packet that ends mid-way, a connection that never completes its init
   within ``init_timeout``); during the handshake the device first answers InitFail.  Every such
@@ -106,7 +106,11 @@ class _Violation(Exception):
 
 
 class _Closed(Exception):
-    """The peer closed the connection (at a packet boundary or mid-packet)."""
+    """The connection ended (peer closed it, or a fault took the camera away)."""
+
+    def __init__(self, message: str, *, mid_packet: bool = False) -> None:
+        super().__init__(message)
+        self.mid_packet = mid_packet
 
 
 def _packet(ptype: PacketType, body: bytes = b"") -> bytes:
@@ -125,7 +129,8 @@ def _recv_exact(sock: socket.socket, n: int, what: str) -> bytes:
         while got < n:
             k = sock.recv_into(view[got:])
             if k == 0:
-                raise _Closed(f"connection closed after {got} of {n} bytes of {what}")
+                raise _Closed(f"connection closed after {got} of {n} bytes of {what}",
+                              mid_packet=True)
             got += k
         return bytes(buf)
     parts: list[bytes] = []
@@ -133,7 +138,8 @@ def _recv_exact(sock: socket.socket, n: int, what: str) -> bytes:
     while got < n:
         piece = sock.recv(min(_RECV_CHUNK, n - got))
         if not piece:
-            raise _Closed(f"connection closed after {got} of {n} bytes of {what}")
+            raise _Closed(f"connection closed after {got} of {n} bytes of {what}",
+                          mid_packet=True)
         parts.append(piece)
         got += len(piece)
     return b"".join(parts)
@@ -458,7 +464,7 @@ class PtpipServer:
                 self._init_fail(sock)
         except _Closed as exc:
             log.debug("PTP/IP %s: %s", peer, exc)
-            if "after" in str(exc):
+            if exc.mid_packet:
                 self.protocol_errors.append(f"{peer}: {exc}")
         except _Violation as exc:
             self._violation(peer, str(exc))
