@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,7 +24,6 @@ import chdkptp.files as _files
 import chdkptp.liveview as _liveview
 from chdkptp._generated.chdk_codes import (
     ChdkCommand,
-    ErrorSubtype,
     ExecStartStatus,
     MessageType,
 )
@@ -58,7 +56,7 @@ from chdkptp.ptp.chdk import (
     supports,
     write_status_error,
 )
-from chdkptp.script import ScriptMessage, decode_message, encode_message
+from chdkptp.script import ScriptMessage, decode_message, encode_message, script_error
 from chdkptp.session import Event, Response, Session
 from chdkptp.transport.base import DataSink, DataSource
 from chdkptp.transport.ptpip import DEFAULT_PORT as PTPIP_PORT
@@ -82,29 +80,13 @@ def _camera_lua(name: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-# The "<chunk>:<line>:" prefix of a Lua error text (CHDK drops the chunk name).
-_LINE_PREFIX = re.compile(r'^\s*(?:\[string ".*?"\]|[^\s:\[]+)?:\d+:\s*')
-
-
 def _line_count(text: str) -> int:
     return text.count("\n")
 
 
 def _script_error(msg: ScriptMessage, offset: int) -> ScriptError:
     """Turn an ERR message into a ScriptError, with the line counted in the user's code."""
-    kind = "compile" if msg.subtype == ErrorSubtype.COMPILE else "runtime"
-    text = msg.text or ""
-    line = msg.line
-    where = ""
-    if line is not None:
-        if line > offset:
-            line -= offset
-            where = f" at line {line}"
-        else:
-            where = f" at line {line} of chdkptp's camera-side helpers"
-    detail = _LINE_PREFIX.sub("", text, count=1) if msg.line is not None else text
-    return ScriptError(f"{kind} error in script {msg.script_id}{where}: {detail}", kind=kind,
-                       line=line, script_id=msg.script_id, text=text)
+    return script_error(msg, line_offset=offset)
 
 
 def _values(results: list[Any]) -> Any:

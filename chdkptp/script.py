@@ -101,25 +101,36 @@ def error_line(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def script_error(message: ScriptMessage) -> ScriptError:
+def script_error(message: ScriptMessage, *, line_offset: int = 0) -> ScriptError:
     """Build the :class:`~chdkptp.errors.ScriptError` for an ERR message.
 
     ``kind`` is ``"compile"`` for :attr:`ErrorSubtype.COMPILE`, ``"runtime"`` otherwise.
+    ``line_offset`` is the number of lines prepended to the user's code (e.g. the table
+    serializer): ``.line`` is counted in the user's code, ``.text`` stays the camera's raw text,
+    and ``str(err)`` reads ``"runtime error at line 3: attempt to ..."`` (the chunk/line prefix
+    of the raw text dropped).  A line inside the prepended part is reported as such, with
+    ``.line`` left as the camera sent it.
 
     Raises:
-        ValueError: ``message`` is not an ERR message.
+        ValueError: ``message`` is not an ERR message, or ``line_offset`` is negative.
     """
     if not message.is_error:
         raise ValueError(f"not an error message: {message.type!r}")
+    if line_offset < 0:
+        raise ValueError(f"line_offset must be >= 0, not {line_offset}")
     kind = "compile" if message.subtype == ErrorSubtype.COMPILE else "runtime"
     text = message.text or ""
-    return ScriptError(
-        f"script {message.script_id} {kind} error: {text}",
-        kind=kind,
-        line=message.line,
-        script_id=message.script_id,
-        text=text,
-    )
+    line = message.line
+    if line is None:
+        summary = f"{kind} error: {text}"
+    else:
+        detail = _LINE.sub("", text, count=1).lstrip()
+        if line > line_offset:
+            line -= line_offset
+            summary = f"{kind} error at line {line}: {detail}"
+        else:
+            summary = f"{kind} error at line {line} of chdkptp's camera-side helpers: {detail}"
+    return ScriptError(summary, kind=kind, line=line, script_id=message.script_id, text=text)
 
 
 def _int32(raw: bytes, what: str) -> int:

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
             value = cam.run_lua(args.code, timeout=args.timeout, kill_running=args.kill,
                                 on_message=lambda msg: print(f"message: {msg.value!r}"))
         except chdkptp.ScriptError as exc:
-            print(f"{exc.kind} error at line {exc.line}: {exc.text}", file=sys.stderr)
+            print(exc, file=sys.stderr)  # e.g. "runtime error at line 2: boom"
             return 1
         print(repr(value))
     return 0

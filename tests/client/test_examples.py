@@ -48,7 +48,7 @@ def test_run_lua(capsys: pytest.CaptureFixture[str]) -> None:
 def test_run_lua_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run("run_lua.py", "\nerror('x')", capsys=capsys)
     assert code == 1
-    assert "runtime error at line 2" in err
+    assert "runtime error at line 2: x" in err and ":2:" not in err
 
 
 def test_shoot(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chdkptp._generated.chdk_codes import ChdkCommand, ExecFlags, MessageType
+from chdkptp._generated.chdk_codes import ChdkCommand, ErrorSubtype, ExecFlags, MessageType
 from chdkptp._generated.ptp_codes import OperationCode
 from chdkptp.camera import Camera
 from chdkptp.errors import (
@@ -14,6 +14,7 @@ from chdkptp.errors import (
     ScriptRunningError,
     UnsupportedProtocolError,
 )
+from chdkptp.script import ScriptMessage, script_error
 from chdkptp.sim import SimulatedCamera, StaleMessage
 
 
@@ -94,6 +95,55 @@ def test_runtime_error_without_serializer(cam: Camera) -> None:
         script.wait(5)
     assert info.value.line == 2
     assert "boom" in info.value.text
+
+
+@pytest.mark.parametrize("serialize", [True, False])
+@pytest.mark.parametrize(
+    ("code", "kind", "line", "detail"),
+    [
+        ("error('boom')", "runtime", 1, "boom"),
+        ("x = 1\n\nlocal t = nil\nreturn t.x", "runtime", 4,
+         "attempt to index local 't' (a nil value)"),
+        ("x = = 1", "compile", 1, "unexpected symbol near '='"),
+        ("local a = 1\nreturn = 3", "compile", 2, "unexpected symbol near '='"),
+    ],
+)
+def test_error_text_reads_in_user_lines(cam: Camera, serialize: bool, code: str, kind: str,
+                                        line: int, detail: str) -> None:
+    """``str(err)`` names the user's line and drops the camera's ``:<chunk line>:`` prefix;
+    ``.text`` keeps the raw text (its line counts the prepended serializer)."""
+    with pytest.raises(ScriptError) as info:
+        cam.execute_script(code, serialize=serialize).wait(5)
+    err = info.value
+    assert str(err) == f"{kind} error at line {line}: {detail}"
+    assert (err.kind, err.line) == (kind, line)
+    raw_line = int(err.text.split(":")[1])
+    assert err.text == f":{raw_line}: {detail}"
+    assert (raw_line > line) is serialize
+
+
+def test_error_without_line_keeps_the_text(cam: Camera) -> None:
+    with pytest.raises(ScriptError) as info:
+        cam.run_lua("error('plain', 0)")
+    assert str(info.value) == "runtime error: plain"
+    assert info.value.line is None and info.value.text == "plain"
+
+
+def test_script_error_line_offset() -> None:
+    """The sans-IO mapping: lines inside the prepended helpers are reported as such."""
+    msg = ScriptMessage(MessageType.ERROR, ErrorSubtype.RUNTIME, 4, ":12: boom",
+                        b":12: boom", text=":12: boom", line=12)
+    assert str(script_error(msg)) == "runtime error at line 12: boom"
+    err = script_error(msg, line_offset=10)
+    assert (str(err), err.line, err.text) == ("runtime error at line 2: boom", 2, ":12: boom")
+    inside = script_error(msg, line_offset=12)
+    assert inside.line == 12
+    assert str(inside) == "runtime error at line 12 of chdkptp's camera-side helpers: boom"
+    named = ScriptMessage(MessageType.ERROR, ErrorSubtype.COMPILE, 1,
+                          '[string "x"]:3: oops', b"", text='[string "x"]:3: oops', line=3)
+    assert str(script_error(named, line_offset=1)) == "compile error at line 2: oops"
+    with pytest.raises(ValueError, match="line_offset"):
+        script_error(msg, line_offset=-1)
 
 
 def test_error_after_user_messages_still_raises(cam: Camera) -> None:
