@@ -1,36 +1,22 @@
-"""Fixtures for the file tests: a simulated camera with a temporary card, a connected client."""
+"""Fixtures for the file tests: ``put`` (write a file onto the simulated card); ``sim``,
+``backend``, ``cam`` and the ``simcam`` marker come from tests/_simfixtures.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from chdkptp.camera import Camera, connect
-from chdkptp.sim import SimulatedBackend, SimulatedCamera
+from chdkptp.sim import SimulatedCamera
+from tests._simfixtures import backend, cam, register_markers, sim
+
+__all__ = ["backend", "cam", "put", "sim"]
 
 
-@pytest.fixture
-def sim() -> Iterator[SimulatedCamera]:
-    """One simulated camera with a private temporary card."""
-    camera = SimulatedCamera()
-    yield camera
-    camera.close()
-
-
-@pytest.fixture
-def backend(sim: SimulatedCamera) -> SimulatedBackend:
-    """A backend with ``sim`` plugged in."""
-    return SimulatedBackend([sim])
-
-
-@pytest.fixture
-def cam(backend: SimulatedBackend) -> Iterator[Camera]:
-    """A connected client camera; closed after the test."""
-    camera = connect(backend=backend)
-    yield camera
-    camera.close()
+def pytest_configure(config: pytest.Config) -> None:
+    register_markers(config)
 
 
 @pytest.fixture
@@ -42,8 +28,6 @@ def put(sim: SimulatedCamera) -> Callable[..., Path]:
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(data)
         if mtime is not None:
-            import os
-
             os.utime(local, (mtime, mtime))
         return local
 
