@@ -10,6 +10,7 @@ Protocol behaviour lives in :mod:`chdkptp.sim.responder`; USB in :mod:`chdkptp.s
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,13 @@ if TYPE_CHECKING:
 
     from chdkptp.sim.usb import SimulatedBackend
 
-__all__ = ["DEFAULT_MODEL", "SimulatedCamera", "product_id_for"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "REBOOT_BOOT_MS",
+    "REBOOT_SHUTDOWN_MS",
+    "SimulatedCamera",
+    "product_id_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,11 @@ DEFAULT_MODEL = "PowerShot SX160 IS"
 """The model of the real capture camera (fact sheet §9); also the fallback product id."""
 
 MANUFACTURER = "Canon Inc."
+
+REBOOT_SHUTDOWN_MS = 50
+"""Camera time from Lua ``reboot()`` until the camera leaves the bus."""
+REBOOT_BOOT_MS = 1500
+"""Camera time the rebooting camera stays off the bus before it is back (a new address)."""
 
 # CHDK protocol versions that brought the live-view sub-protocol versions (fact sheet §2.1).
 _LV_2_1_SINCE = (2, 4)
@@ -83,6 +95,14 @@ class SimulatedCamera:
         strict_transaction_ids: refuse out-of-order transaction ids (real PowerShots accept
             them).
 
+    Lua ``reboot([file])`` power-cycles the camera: :data:`REBOOT_SHUTDOWN_MS` of camera time
+    after the call it leaves the bus (session, TempData, script and both message queues gone;
+    script ids start again at 1; play mode), and :data:`REBOOT_BOOT_MS` later it is back at a
+    new address.  ``reboot("A/X.BIN")`` only logs the file name (:attr:`reboots`); a missing
+    file makes it return false, as on CHDK.  The schedule follows the camera clock
+    (``time_scale``) and is applied whenever :attr:`powered` is read (every USB call and bus
+    enumeration does).
+
     Raises:
         ValueError: a bad display / live-view combination or clock setting.
     """
@@ -108,6 +128,14 @@ class SimulatedCamera:
             raise ValueError("serial must be a non-empty string")
         if chdk_version is not None:
             chdk_version = (int(chdk_version[0]), int(chdk_version[1]))
+        self._powered = True
+        self._power_lock = threading.Lock()
+        # (off at, back at, file) in camera ms while a reboot is under way; one assignment, so
+        # the Lua hook never needs the power lock (it runs under the responder's lock)
+        self._reboot_plan: tuple[int, int, str | None] | None = None
+        self._rebooting = False  # the planned power-off has happened
+        #: What Lua ``reboot()`` was asked to boot, per accepted call (None: the normal boot).
+        self.reboots: list[str | None] = []
         self.serial = serial
         self.model = model.removeprefix("Canon ")
         self.manufacturer = MANUFACTURER
@@ -131,6 +159,7 @@ class SimulatedCamera:
         if capture is not None and chdk_version is not None and chdk_version < CRAW_SINCE:
             capture.support_mask &= ~int(CaptureFormatFlags.CRAW)
         self.scripts = ScriptHost(self.state, self.card, self.clock, self.faults)
+        self.scripts.on_reboot = self._schedule_reboot
         self.responder = PtpResponder(
             identity=SimulatedIdentity(
                 model=self.model, serial=serial, manufacturer=self.manufacturer
@@ -144,8 +173,6 @@ class SimulatedCamera:
             chdk_version=chdk_version,
             strict_transaction_ids=strict_transaction_ids,
         )
-        #: False after unplug or idle power-down; the backend follows changes.
-        self.powered = True
         #: set by :class:`~chdkptp.sim.usb.SimulatedBackend` when the camera is added.
         self.usb_bus: SimulatedBackend | None = None
 
@@ -166,6 +193,54 @@ class SimulatedCamera:
             return min(default, (default[0], 1))
         return default
 
+    # --- power --------------------------------------------------------------------------------
+
+    @property
+    def powered(self) -> bool:
+        """False after unplug, idle power-down or while rebooting; the backend follows changes
+        (setting it takes the camera off / onto the bus at the next USB call)."""
+        if self._reboot_plan is not None:
+            self._advance_reboot()
+        return self._powered
+
+    @powered.setter
+    def powered(self, value: bool) -> None:
+        self._powered = bool(value)
+
+    def _schedule_reboot(self, filename: str | None) -> bool:
+        """Lua ``reboot()`` hook: plan the power cycle on the camera clock."""
+        off_at = self.clock.now_ms() + REBOOT_SHUTDOWN_MS
+        self.reboots.append(filename)
+        self._reboot_plan = (off_at, off_at + REBOOT_BOOT_MS, filename)
+        log.info("%s: rebooting%s", self.serial, f" into {filename}" if filename else "")
+        return True
+
+    def _advance_reboot(self) -> None:
+        with self._power_lock:
+            plan = self._reboot_plan
+            if plan is None:
+                return
+            off_at, on_at, filename = plan
+            now = self.clock.now_ms()
+            if not self._rebooting and now >= off_at:
+                self._rebooting = True
+                self._powered = False
+                self.responder.power_cycle(reboot=True)
+                self.state.release_all()
+                self.state.record_refused = False
+                self.state.switch_mode(False)  # CHDK starts in play mode
+                log.info("%s: off (reboot)", self.serial)
+            if self._rebooting and now >= on_at:
+                self._reboot_plan = None
+                self._rebooting = False
+                self._powered = True
+                log.info("%s: booted%s", self.serial, f" {filename}" if filename else "")
+
+    def _cancel_reboot(self) -> None:
+        with self._power_lock:
+            self._reboot_plan = None
+            self._rebooting = False
+
     # --- what the USB backend needs -----------------------------------------------------------
 
     @property
@@ -175,6 +250,7 @@ class SimulatedCamera:
 
     def unplug(self) -> None:
         """Pull the cable: the camera leaves the bus; open handles fail with errno 19."""
+        self._cancel_reboot()
         if self.usb_bus is not None:
             self.usb_bus.unplug(self)
         else:
@@ -186,6 +262,7 @@ class SimulatedCamera:
 
         Like a real power cycle, the PTP session is gone and any script was stopped.
         """
+        self._cancel_reboot()
         self.responder.power_cycle()
         self.scripts.kill()
         if self.usb_bus is not None:

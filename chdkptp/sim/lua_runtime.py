@@ -169,6 +169,10 @@ class ScriptHost:
         self._pending_error: str | None = None
         self._delivered: bytes | None = None
         self._modules: dict[str, bytes | None] = {}
+        #: Called by Lua ``reboot([file])`` with the camera path of the file (or None); returns
+        #: True once the camera has scheduled its restart.  Set by SimulatedCamera; while it is
+        #: None, ``reboot()`` returns false (nothing here can restart a camera).
+        self.on_reboot: Callable[[str | None], bool] | None = None
         self._lua = lua51.LuaRuntime(
             unpack_returned_tuples=True,
             register_eval=False,
@@ -295,6 +299,17 @@ class ScriptHost:
             except (lua51.LuaMemoryError, lua51.LuaError):
                 log.warning("error while closing script %d", self._id, exc_info=True)
         self._end()
+
+    def power_off(self) -> None:
+        """The camera switched off (reboot): the script is gone, both queues are empty and the
+        id counter starts again (the first script after power-on gets id 1, as on CHDK)."""
+        self.kill()
+        self._outbox.clear()
+        self._inbox.clear()
+        self._delivered = None
+        self._id = 0
+        self._vnow = max(self._vnow, self.clock.now_ms())
+        self._last_read = self._vnow
 
     def pump(self) -> None:
         """Run the script until it blocks; queue its messages, return values and errors."""
@@ -486,7 +501,26 @@ class ScriptHost:
             "set_capture_mode": lambda m: st.set_capture_mode(int(m)),
             "capture_mode_valid": lambda m: int(m) in VALID_CAPTURE_MODES,
             "meminfo": self._lua_meminfo,
+            "reboot": self._lua_reboot,
         }
+
+    def _lua_reboot(self, path: bytes | None) -> bool:
+        """CHDK ``reboot([file])``: False if ``file`` is not a file on the card or nothing can
+        restart the camera, else the camera's restart is scheduled (``on_reboot``)."""
+        name = None if path is None else _text(path)
+        if path is not None:
+            try:
+                found = self._local(path).is_file()
+            except (ValueError, OSError):
+                found = False
+            if not found:
+                log.info("script %d: reboot(%r): no such file", self._id, name)
+                return False
+        if self.on_reboot is None:
+            log.info("script %d: reboot(): no camera to restart", self._id)
+            return False
+        log.info("script %d: reboot(%s)", self._id, "" if name is None else repr(name))
+        return bool(self.on_reboot(name))
 
     def _lua_meminfo(self) -> tuple[int, int]:
         used = int(self._lua.get_memory_used())

@@ -500,8 +500,12 @@ class PtpResponder:
                 return b""
         raise Stall(f"class request 0x{request:02x} not supported")
 
-    def power_cycle(self) -> None:
-        """The camera was off: no session, no transaction, no TempData, no queued events."""
+    def power_cycle(self, *, reboot: bool = False) -> None:
+        """The camera was off: no session, no transaction, no TempData, no queued events.
+
+        ``reboot``: CHDK restarted too (Lua ``reboot()``): the script host is powered off as
+        well (no script, empty queues, script ids start again at 1).
+        """
         with self._lock:
             self._abort()
             self._events.clear()
@@ -509,6 +513,8 @@ class PtpResponder:
             self._last_tid = None
             self._last_response_ms = None
             self.temp_data = None
+            if reboot:
+                self.scripts.power_off()
 
     def usb_reset(self) -> None:
         """USB port reset: abort the transaction, keep the session."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 import chdkptp
-from chdkptp._generated.chdk_codes import ChdkCommand
 from chdkptp._generated.ptp_codes import EventCode, OperationCode
 from chdkptp.camera import Camera
-from chdkptp.errors import CameraNotFoundError, DeviceDisconnectedError, ScriptError
+from chdkptp.errors import (
+    CameraNotFoundError,
+    ChdkError,
+    DeviceDisconnectedError,
+)
 from chdkptp.sim import SimulatedBackend, SimulatedCamera
 
 FAST = pytest.mark.simcam(time_scale=20.0)
@@ -145,42 +147,48 @@ def test_close_sends_close_session(backend: SimulatedBackend, sim: SimulatedCame
     assert sim.operations_log[-1][0] == OperationCode.CLOSE_SESSION
 
 
-def test_reboot_without_camera_support_raises(cam: Camera) -> None:
-    # the simulator has no Lua reboot(): the script fails and the camera stays connected
-    with pytest.raises(ScriptError):
+def test_reboot_without_camera_support_raises(cam: Camera, sim: SimulatedCamera) -> None:
+    """A camera whose ``reboot()`` refuses (returns false): ChdkError, the camera stays."""
+    sim.scripts.on_reboot = None  # nothing can restart this camera: reboot() returns false
+    with pytest.raises(ChdkError, match="returned False"):
         cam.reboot()
-    assert cam.run_lua("return 1") == 1
-
-
-@pytest.mark.simcam(time_scale=0.2)
-def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera) -> None:
-    """Emulate the reboot at the USB level: the camera drops off the bus, then comes back."""
-    stop = threading.Event()
-    seen = len(sim.operations_log)
-
-    def power_cycle_on_exec() -> None:
-        while not stop.is_set():
-            # after the ExecuteScript transaction completed: the client polls ScriptStatus
-            subs = [params[0] for op, params in sim.operations_log[seen:]
-                    if op == OperationCode.CHDK and params]
-            if ChdkCommand.EXECUTE_SCRIPT in subs and \
-                    ChdkCommand.SCRIPT_STATUS in subs[subs.index(ChdkCommand.EXECUTE_SCRIPT):]:
-                sim.unplug()
-                sim.responder.power_cycle()
-                time.sleep(0.05)
-                sim.replug()
-                return
-            time.sleep(0.001)
-
-    watcher = threading.Thread(target=power_cycle_on_exec)
-    watcher.start()
-    try:
-        cam.reboot(timeout=5.0)
-    finally:
-        stop.set()
-        watcher.join()
     assert not cam.closed
-    assert cam.run_lua("return 7") == 7
+    assert cam.run_lua("return 1") == 1
+    assert sim.reboots == []
+
+
+@pytest.mark.simcam(time_scale=10.0)
+def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera, backend: SimulatedBackend) -> None:
+    """The real path: Lua ``reboot()`` power-cycles the simulated camera, ``cam.reboot()``
+    waits for it to leave and come back, and reconnects to the same camera."""
+    first = cam.execute_script("return 1")
+    assert first.wait(5) == 1
+    cam.run_lua("return 2")
+    before = backend.location(sim)
+    cam.reboot(timeout=5.0)
+    assert sim.reboots == [None]
+    assert not cam.closed and cam.serial == "SIM00001"
+    after = backend.location(sim)
+    assert after is not None and after != before  # a new bus address
+    script = cam.execute_script("return 7")
+    assert script.id == 1  # the id counter restarted with CHDK
+    assert script.wait(5) == 7
+    assert sim.responder.session_id is not None
+    assert cam.mode() == "play"
+
+
+@pytest.mark.simcam(time_scale=10.0)
+def test_reboot_without_reconnect_closes(cam: Camera, sim: SimulatedCamera,
+                                         backend: SimulatedBackend) -> None:
+    cam.reboot(reconnect=False)
+    assert cam.closed
+    assert backend.location(sim) is None  # still booting (1.5 s of camera time)
+    deadline = time.monotonic() + 5.0
+    while backend.location(sim) is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with chdkptp.connect(backend=backend) as again:
+        assert again.serial == sim.serial
+        assert again.execute_script("return 3").id == 1
 
 
 @FAST

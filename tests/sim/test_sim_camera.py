@@ -3,18 +3,33 @@ API and the pytest fixtures users get from ``chdkptp.sim.pytest_plugin``."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
 import pytest
 import usb.core
 
-from chdkptp._generated.chdk_codes import CaptureFormatFlags, ChdkCommand
+from chdkptp._generated.chdk_codes import (
+    CaptureFormatFlags,
+    ChdkCommand,
+    MessageSubtype,
+    MessageType,
+    ScriptLanguage,
+    ScriptStatusFlags,
+)
 from chdkptp._generated.ptp_codes import OperationCode, ResponseCode
 from chdkptp._generated.ptp_device_info import PtpDeviceInfo
 from chdkptp._generated.usb_codes import CanonProductId, UsbVendorId
-from chdkptp.sim.camera import DEFAULT_MODEL, SimulatedCamera, product_id_for
+from chdkptp.sim.camera import (
+    DEFAULT_MODEL,
+    REBOOT_BOOT_MS,
+    REBOOT_SHUTDOWN_MS,
+    SimulatedCamera,
+    product_id_for,
+)
 from chdkptp.sim.faults import Faults
+from chdkptp.sim.lua_runtime import ScriptMsg
 from chdkptp.sim.pytest_plugin import sim_backend, sim_camera, sim_connect
 from chdkptp.sim.responder import PtpResponder
 from chdkptp.sim.usb import SimulatedBackend
@@ -184,3 +199,92 @@ def test_fixture_sim_backend(sim_backend: SimulatedBackend, sim_camera: Simulate
 def test_fixture_sim_connect(sim_connect: Any, sim_camera: SimulatedCamera) -> None:
     assert tuple(sim_connect.chdk_version) == (2, 9)
     assert sim_camera.storage_enumeration_count == 0
+
+
+# --- Lua reboot() -----------------------------------------------------------------------------
+
+
+def _run_lua(cam: SimulatedCamera, code: str) -> list[ScriptMsg]:
+    """Start ``code`` on the camera's script host, pump once, return the queued messages."""
+    cam.scripts.execute(code.encode() + b"\0", int(ScriptLanguage.LUA))
+    cam.scripts.pump()
+    out = []
+    while (msg := cam.scripts.read_msg()) is not None:
+        out.append(msg)
+    return out
+
+
+def test_lua_reboot_power_cycles_the_camera() -> None:
+    # a slow clock: nothing happens by itself, only the manual advances move the camera
+    with SimulatedCamera(serial="BOOT0001", time_scale=0.001) as cam:
+        backend = SimulatedBackend([cam])
+        link = PtpLink(backend)
+        assert link.open_session().code == ResponseCode.OK
+        address = link.dev.address
+        assert link.chdk(ChdkCommand.TEMP_DATA, 0, data=b"A/X.JPG").code == ResponseCode.OK
+        started = link.chdk(ChdkCommand.EXECUTE_SCRIPT, int(ScriptLanguage.LUA),
+                            data=b"x = 1\nreboot()\nreturn 'not reached'\0")
+        assert started.params == (1, 0)
+        status = link.chdk(ChdkCommand.SCRIPT_STATUS)  # pumps: the script calls reboot()
+        assert status.params[0] & ScriptStatusFlags.RUN
+        assert cam.reboots == [None]
+        assert cam.powered and backend.location(cam) is not None  # still shutting down
+        cam.clock.advance(REBOOT_SHUTDOWN_MS)
+        assert not cam.powered
+        assert backend.location(cam) is None
+        with pytest.raises(usb.core.USBError) as info:
+            link.chdk(ChdkCommand.SCRIPT_STATUS)
+        assert info.value.errno == errno.ENODEV
+        assert not cam.scripts.running and cam.scripts.read_msg() is None
+        assert cam.responder.session_id is None and cam.responder.temp_data is None
+        cam.clock.advance(REBOOT_BOOT_MS - 1)
+        assert usb.core.find(backend=backend, idVendor=UsbVendorId.CANON) is None  # booting
+        cam.clock.advance(1)
+        again = PtpLink(backend)
+        assert again.dev.address != address
+        assert again.open_session().code == ResponseCode.OK
+        first = again.chdk(ChdkCommand.EXECUTE_SCRIPT, int(ScriptLanguage.LUA),
+                           data=b"return 5\0")
+        assert first.params == (1, 0)  # script ids start again after the reboot
+        assert cam.reboots == [None]
+
+
+def test_lua_reboot_with_a_file() -> None:
+    with SimulatedCamera(time_scale=0.001) as cam:
+        missing = _run_lua(cam, "return reboot('A/NOPE.BIN')")
+        assert [(m.type, m.subtype, m.data) for m in missing] == [
+            (MessageType.RET, MessageSubtype.BOOLEAN, (0).to_bytes(4, "little"))
+        ]
+        assert cam.reboots == [] and cam.powered
+        bad = _run_lua(cam, "return reboot({})")
+        assert bad[0].type == MessageType.ERROR and b"reboot" in bad[0].data
+        local = cam.card.to_local("A/X.BIN")
+        local.write_bytes(b"\x00" * 16)
+        assert _run_lua(cam, "return reboot('a/x.bin')") == []  # never returns
+        assert cam.scripts.running
+        assert cam.reboots == ["a/x.bin"]
+        cam.clock.advance(REBOOT_SHUTDOWN_MS)
+        assert not cam.powered and not cam.scripts.running  # no bus: only the flag
+        cam.clock.advance(REBOOT_BOOT_MS)
+        assert cam.powered
+        assert cam.scripts.execute(b"return 1\0", int(ScriptLanguage.LUA)) == (1, 0)
+
+
+def test_reboot_refused_without_a_camera_hook() -> None:
+    with SimulatedCamera(time_scale=0.001) as cam:
+        cam.scripts.on_reboot = None
+        msgs = _run_lua(cam, "return reboot()")
+        assert msgs[0].type == MessageType.RET and msgs[0].data == bytes(4)
+        assert cam.reboots == [] and cam.powered
+
+
+def test_replug_during_reboot_cancels_it() -> None:
+    with SimulatedCamera(time_scale=0.001) as cam:
+        backend = SimulatedBackend([cam])
+        _run_lua(cam, "reboot()")
+        cam.clock.advance(REBOOT_SHUTDOWN_MS)
+        assert backend.location(cam) is None
+        cam.replug()  # power back by hand: the camera is there at once
+        assert cam.powered and backend.location(cam) is not None
+        cam.clock.advance(REBOOT_BOOT_MS)
+        assert cam.powered

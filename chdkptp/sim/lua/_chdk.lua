@@ -418,6 +418,21 @@ function base.get_temperature(which)
   return P.get_temperature(int(which, 1, "get_temperature", 0))
 end
 
+-- reboot([file]): restart the camera, booting `file` (a camera path) if given. False when the
+-- file is missing (or nothing can restart the camera); otherwise the camera powers off a few
+-- ticks later and the call never returns (the script dies with the power).
+function base.reboot(file)
+  if file ~= nil then
+    file = str(file, 1, "reboot")
+  end
+  if not P.reboot(file) then
+    return false
+  end
+  while true do
+    H.wait("sleep", 1000)
+  end
+end
+
 function base.get_buildinfo()
   local platform, platsub, version, build_number, build_revision, build_date, build_time,
     os_name, platformid = P.buildinfo()
