@@ -23,13 +23,15 @@ Decisions where real cameras differ or the facts are silent (documented for test
 * Storage enumeration (GetStorageIDs, GetObjectHandles, ...) is answered like an empty card
   would be, counted, and sets ``state.record_refused`` (real PowerShots then refuse record mode).
 * A DownloadFile data phase above :data:`STREAM_THRESHOLD` is read from the card file piece by
-  piece (:meth:`PtpResponder.bulk_in_part`, used by the USB backend), so the simulator never
-  holds a large file in memory; :meth:`PtpResponder.bulk_in` still hands out whole containers.
+  piece (:meth:`PtpResponder.bulk_in_part`; the USB backend uses :meth:`~PtpResponder.
+  bulk_in_view`, the same pieces read into one reused buffer), so the simulator never holds a
+  large file in memory; :meth:`PtpResponder.bulk_in` still hands out whole containers.
   An UploadFile data phase above the same size is written to the card as it arrives.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import struct
@@ -172,7 +174,7 @@ class _Reply:
     code: int
     params: tuple[int, ...] = ()
     data: bytes | None = None
-    stream: tuple[BinaryIO, int] | None = None  # (open file, size): a streamed data phase
+    stream: tuple[io.BufferedIOBase, int] | None = None  # (open file, size): streamed data
 
 
 class _UploadStream:
@@ -225,12 +227,13 @@ class _UploadStream:
 class _StreamedIn:
     """A data container IN whose payload is read from an open file as the host reads it."""
 
-    __slots__ = ("fh", "head", "left")
+    __slots__ = ("buf", "fh", "head", "left")
 
-    def __init__(self, head: bytes, fh: BinaryIO, size: int) -> None:
+    def __init__(self, head: bytes, fh: io.BufferedIOBase, size: int) -> None:
         self.head = head
         self.fh = fh
         self.left = size
+        self.buf: bytearray | None = None  # reused by view(): one allocation per stream
 
     def piece(self, limit: int) -> bytes:
         """The next ``limit`` bytes of the container (fewer only at its end)."""
@@ -243,6 +246,33 @@ class _StreamedIn:
         if self.left == 0:
             self.close()
         return head + data if head else data
+
+    def view(self, limit: int) -> memoryview:
+        """Like :meth:`piece`, read with ``readinto`` into a buffer this stream reuses: the
+        view is only valid until the next call."""
+        if self.buf is None or len(self.buf) < limit:
+            self.buf = bytearray(limit)
+        out = memoryview(self.buf)
+        filled = len(self.head)
+        if filled:
+            out[:filled] = self.head
+            self.head = b""
+        return out[: filled + self.readinto(out[filled:limit])]
+
+    def readinto(self, target: memoryview) -> int:
+        """Read the next payload bytes (at most ``len(target)``) straight into ``target``."""
+        want = min(self.left, len(target))
+        filled = 0
+        while filled < want:
+            got = self.fh.readinto(target[filled:want])
+            if not got:  # the file shrank under us: keep the announced length
+                target[filled:want] = bytes(want - filled)
+                break
+            filled += got
+        self.left -= want
+        if self.left == 0:
+            self.close()
+        return want
 
     @property
     def done(self) -> bool:
@@ -444,12 +474,39 @@ class PtpResponder:
         in :data:`STREAM_PIECE` pieces, every one but the last a multiple of the packet size.
         ``None`` if nothing is queued.
         """
+        part = self._next_part(reuse=False)
+        return None if part is None else (bytes(part[0]), part[1])
+
+    def bulk_in_view(self) -> tuple[bytes | memoryview, bool] | None:
+        """:meth:`bulk_in_part` without the per-piece allocation: a streamed piece is a view of
+        a buffer the responder reuses, valid only until the next call (the USB backend uses
+        this; callers that keep pieces use :meth:`bulk_in_part`)."""
+        return self._next_part(reuse=True)
+
+    def bulk_in_into(self, target: memoryview) -> tuple[int, bool] | None:
+        """Continue a streamed container (its header already sent) straight into ``target``:
+        ``(bytes written, more)``; ``None`` if no such container is under way.  ``target``
+        should be whole packets, so that only the container's end can be a short packet."""
+        with self._lock:
+            item = self._bulk_in[0] if self._bulk_in else None
+            if not isinstance(item, _StreamedIn) or item.head:
+                return None
+            count = item.readinto(target)
+            if not item.done:
+                return count, True
+            self._bulk_in.popleft()
+            if not self._bulk_in and self._txn is None:
+                self._busy = False
+            return count, False
+
+    def _next_part(self, *, reuse: bool) -> tuple[bytes | memoryview, bool] | None:
         with self._lock:
             if not self._bulk_in:
                 return None
             item = self._bulk_in[0]
+            data: bytes | memoryview
             if isinstance(item, _StreamedIn):
-                data = item.piece(STREAM_PIECE)
+                data = item.view(STREAM_PIECE) if reuse else item.piece(STREAM_PIECE)
                 if not item.done:
                     return data, True
             else:

@@ -789,37 +789,60 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
                 raise _stall_error()
             if faults.read_timeouts > 0 and faults.take("read_timeouts"):
                 raise _timeout_error()
+            with memoryview(buff) as target:
+                filled = self._fill(dev, dev_handle, ep, target, timeout)
+            self._traffic(dev)
+            return filled
+
+    def _fill(self, dev: _Device, handle: _Handle, ep: int, target: memoryview,
+              timeout: int) -> int:
+        """Copy IN data into ``target`` for one transfer (caller holds the lock); the count.
+
+        The transfer ends at the end of a container, a full buffer or a ZLP.  Pieces of one
+        streamed container are whole packets, so the transfer runs on into the next piece;
+        past the first piece a function with ``bulk_in_into`` writes straight into
+        ``target`` (the file is read into pyusb's buffer: no copy in between).
+        """
+        size = len(target)
+        filled = 0
+        while True:
             view = dev.in_view
             if view is None:
-                if dev.in_zlp:
+                if dev.in_zlp and not filled:
                     dev.in_zlp = False
-                    self._traffic(dev)
                     return 0
-                view = self._next_in(dev, dev_handle, ep, timeout)
+                direct = getattr(dev.function, "bulk_in_into", None)
+                if direct is not None and dev.in_more and not dev.muted \
+                        and (size - filled) % _PACKET == 0:
+                    got = direct(target[filled:])
+                    if got is not None:
+                        count, more = got
+                        self._spend(dev, count)
+                        dev.in_more = more
+                        # every piece before was whole packets: the container's length
+                        # is a multiple of the packet size exactly when this rest is
+                        dev.in_zlp = not more and count % _PACKET == 0
+                        return filled + int(count)
+                view = self._next_in(dev, handle, ep, timeout)
                 if view is None:  # a zero-length container is a ZLP
-                    self._traffic(dev)
-                    return 0
-            size = len(buff)
+                    return filled
             remaining = len(view)
-            if remaining <= size:
-                take = remaining
-                rest: memoryview | None = None
-            elif size % _PACKET:
+            space = size - filled
+            if remaining > space and space % _PACKET:
                 # The packet that does not fit is lost, as on a real host controller.
-                lost = min(remaining, (size // _PACKET + 1) * _PACKET)
+                lost = min(remaining, (space // _PACKET + 1) * _PACKET)
                 self._spend(dev, lost)
                 dev.in_view = view[lost:] if lost < remaining else None
                 raise _overflow_error()
-            else:
-                take = size
-                rest = view[size:]
+            take = min(remaining, space)
             self._spend(dev, take)
             if take:
-                with memoryview(buff) as target:
-                    target[:take] = view[:take]
-            dev.in_view = rest
-            self._traffic(dev)
-            return take
+                target[filled : filled + take] = view[:take]
+            filled += take
+            dev.in_view = view[take:] if take < remaining else None
+            if dev.in_view is not None or not dev.in_more or filled == size \
+                    or (size - filled) % _PACKET:
+                return filled
 
     def _next_in(self, dev: _Device, handle: _Handle, ep: int, timeout: int) -> memoryview | None:
         """Wait for the function's next IN container (caller holds the lock); None for a ZLP."""
@@ -827,7 +850,9 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
         function = dev.function
         # A function with bulk_in_part (the responder) may hand a large container out in
         # pieces (``more`` True until the last); no ZLP between pieces of one container.
-        part = getattr(function, "bulk_in_part", None)
+        # bulk_in_view is the same with pieces in a reused buffer (valid until the next call:
+        # this backend asks for the next piece only once ``in_view`` is used up).
+        part = getattr(function, "bulk_in_view", None) or getattr(function, "bulk_in_part", None)
         more = False
         while True:
             if not dev.muted:
