@@ -406,10 +406,14 @@ class Camera:
             raise
         self._script_lock = session.lock
 
-    def read_event(self, timeout: float = 0.0) -> Event | None:
+    def read_event(self, timeout: float | None = 0.0) -> Event | None:
         """The next PTP event from the camera (interrupt endpoint), or None after ``timeout``.
 
-        CHDK work never needs events; Canon cameras report e.g. CameraModeChanged here.
+        ``timeout`` <= 0 (the default) polls and returns at once; ``None`` waits until an
+        event comes.  CHDK work never needs events; Canon cameras report e.g.
+        CameraModeChanged here.  Reads the USB interrupt endpoint / the PTP/IP event
+        connection (no transaction).  Raises ``RemoteProtocolError`` for a malformed event,
+        ``DeviceDisconnectedError`` / ``TransportError`` from the transport.
         """
         return self.session.read_event(timeout)
 

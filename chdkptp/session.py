@@ -333,11 +333,13 @@ class Session:
             raise response_error(code, op, params, rparams)
         return Response(code, rparams, data)
 
-    def read_event(self, timeout: float = 0.0) -> Event | None:
+    def read_event(self, timeout: float | None = 0.0) -> Event | None:
         """Read one PTP event (interrupt endpoint), or None if none comes within ``timeout``.
 
-        Does not take the session lock: events may be read from another thread while
-        transactions run.  Raises ``RemoteProtocolError`` for a malformed event container.
+        ``timeout`` <= 0 (the default) is a poll that returns at once; ``None`` waits until an
+        event comes.  Does not take the session lock: events may be read from another thread
+        while transactions run.  Raises ``RemoteProtocolError`` for a malformed event
+        container, transport errors (``DeviceDisconnectedError``, ``TransportError``).
         """
         raw = self.transport.read_event(timeout)
         if raw is None:

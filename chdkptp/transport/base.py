@@ -80,8 +80,11 @@ class Transport(Protocol):
         """Read the next container; a data container's payload goes to ``sink`` if given."""
         ...
 
-    def read_event(self, timeout: float) -> bytes | None:
-        """Read one event container, or return None if none arrives within ``timeout``."""
+    def read_event(self, timeout: float | None) -> bytes | None:
+        """Read one event container, or return None if none arrives within ``timeout``.
+
+        ``timeout`` <= 0 is a poll that returns at once; ``None`` waits until an event comes.
+        """
         ...
 
     def get_device_status(self) -> int:

@@ -304,11 +304,12 @@ class _Link:
         self.partial = None
         return ptype, body
 
-    def readable(self, timeout: float) -> bool:
+    def readable(self, timeout: float | None) -> bool:
         if len(self.buf) > self.pos or self.partial is not None:
             return True
         try:
-            ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
+            wait = None if timeout is None else max(0.0, timeout)
+            ready, _, _ = select.select([self.sock], [], [], wait)
         except (OSError, ValueError) as exc:
             raise self._lost(str(exc)) from exc
         return bool(ready)
@@ -648,20 +649,25 @@ class PtpipTransport:
 
     # --- events, status, cancel, reset ---------------------------------------------------
 
-    def read_event(self, timeout: float) -> bytes | None:
-        """Read one Event from the event connection as a USB event container, or None."""
+    def read_event(self, timeout: float | None) -> bytes | None:
+        """Read one Event from the event connection as a USB event container, or None.
+
+        ``timeout`` <= 0 polls; ``None`` waits until an event comes.  Raises
+        ``DeviceDisconnectedError`` when the link is closed or lost.
+        """
         if self._closed:
             raise DeviceDisconnectedError(f"{self.description}: the PTP/IP link is closed")
         evt = self._evt
         if evt is None:
             return None
         with self._event_lock:
-            deadline = time.monotonic() + max(0.0, timeout)
+            deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
             while True:
-                if not evt.readable(deadline - time.monotonic()):
+                if not evt.readable(None if deadline is None else deadline - time.monotonic()):
                     return None
                 try:
-                    ptype, body = evt.read_packet(max(deadline, time.monotonic() + 1.0))
+                    end = time.monotonic() + 1.0
+                    ptype, body = evt.read_packet(end if deadline is None else max(deadline, end))
                 except ChdkTimeoutError:
                     return None
                 if ptype == PacketType.EVENT:

@@ -52,12 +52,20 @@ _CLASS_IN = usb.util.build_request_type(
 _STATUS_LEN = 64  # wLength for Get Device Status: u16 length, u16 code, optional u32 params
 
 
+#: libusb's timeout value for "no timeout"; only ever passed on an explicit request.
+_FOREVER_MS = 0
+
+
 def _ms(timeout: float | None, default: float) -> int:
+    """Seconds → libusb milliseconds.  ``None`` takes ``default``; a value <= 0 is a poll.
+
+    pyusb/libusb treat 0 ms as "wait forever", so neither a zero nor a tiny positive timeout
+    may turn into 0: both become the shortest real wait, 1 ms.
+    """
     value = default if timeout is None else timeout
-    if value < 0:
-        raise ValueError("timeout must be >= 0 seconds")
-    # pyusb treats 0 as "wait forever"; never turn a tiny positive timeout into that.
-    return max(1, round(value * 1000)) if value else 0
+    if value <= 0:
+        return 1
+    return max(1, round(value * 1000))
 
 
 def find_ptp_interface(device: Any) -> tuple[Any, Any] | None:
@@ -359,12 +367,16 @@ class UsbTransport:
 
     # --- interrupt IN (events) ----------------------------------------------------------
 
-    def read_event(self, timeout: float) -> bytes | None:
-        """Read one event container from the interrupt endpoint, or None on timeout."""
+    def read_event(self, timeout: float | None) -> bytes | None:
+        """Read one event container from the interrupt endpoint, or None on timeout.
+
+        ``timeout`` <= 0 polls (1 ms); ``None`` waits until an event comes.  Raises
+        ``DeviceDisconnectedError`` / ``TransportError`` (mapped USB errors).
+        """
         self._check_open()
         if self._ep_int is None:
             return None
-        tms = _ms(timeout, self.timeout)
+        tms = _FOREVER_MS if timeout is None else _ms(timeout, self.timeout)
         with self._event_lock:
             size = int(self._ep_int.wMaxPacketSize) or 64
             buf = array.array("B", bytes(size))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import pytest
 
 from chdkptp._generated.chdk_codes import ChdkCommand, ErrorSubtype, ExecFlags, MessageType
@@ -332,3 +335,27 @@ def test_streamed_messages_cost_one_transaction_each(cam: Camera, sim: Simulated
                        on_message=lambda m: seen.append(m.value)) == "end"
     assert seen == list(range(1, 11))
     assert len(sim.operations_log) - before <= 16
+
+
+def _in_thread(fn: Callable[[], object], limit: float = 5.0) -> list[object]:
+    """Run ``fn`` in a daemon thread; return [result] or [] if it is still blocked after
+    ``limit`` seconds (a safety bound so a regression cannot hang the suite)."""
+    out: list[object] = []
+    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    thread.start()
+    thread.join(limit)
+    return out
+
+
+def test_read_event_without_argument_is_a_poll(cam: Camera) -> None:
+    def drain() -> int:
+        for n in range(1000):
+            if cam.read_event() is None:  # default timeout: a non-blocking poll
+                return n
+        return -1
+
+    out = _in_thread(drain)
+    assert out, "cam.read_event() blocked instead of polling"
+    assert isinstance(out[0], int) and out[0] >= 0
+    assert cam.read_event(0) is None
+    assert cam.read_event(-1.0) is None
