@@ -17,6 +17,15 @@ from .model import Attr, EnumDef, SpecFile, TypeDef
 
 _PARSE_CTX_IO = ("start", "pos", "end")
 
+# Encodings decoded by calling their ``codecs`` function directly, and their code unit width.
+_DIRECT_DECODERS = {
+    "utf-16-le": "utf_16_le_decode",
+    "utf-16-be": "utf_16_be_decode",
+    "utf-32-le": "utf_32_le_decode",
+    "utf-32-be": "utf_32_be_decode",
+}
+_UNIT_WIDTH = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
+
 
 @dataclass
 class Prop:
@@ -124,11 +133,13 @@ class _Planner:
         self.spec = spec
         self.use_links = use_links
         self.structs: list[tuple[str, str]] = []
+        self.arrays: list[tuple[str, str]] = []
         self.uses_struct = False
         self.uses_any = False
         self.counter = 0
         self.current: TypeDef | None = None
         self.coercers: dict[str, str] = {}
+        self.decoders: dict[str, str] = {}
         self.members_maps: dict[str, tuple[str, str]] = {}
         self.class_aliases: dict[str, str] = {}
         # Fields of the current parse method already held in locals (path → local name).
@@ -141,6 +152,16 @@ class _Planner:
 
     def err(self, path: str, problem: str) -> SpecError:
         return SpecError(self.spec.file, path, problem)
+
+    def array_cache(self, fmt: str) -> str:
+        """Module-level alias of the shared count → ``struct.Struct`` cache for ``fmt``."""
+        for name, existing in self.arrays:
+            if existing == fmt:
+                return name
+        name = f"_A{len(self.arrays)}"
+        self.arrays.append((name, fmt))
+        self.uses_struct = True
+        return name
 
     def struct_const(self, fmt: str) -> str:
         for name, existing in self.structs:
@@ -420,7 +441,7 @@ class _Planner:
         finally:
             self.obj_name, self.known_locals, self.locals_ok, self.current = saved
         return [
-            f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
+            f"{obj} = _new({self.new_alias(cls)})",
             "try:",
             *["    " + line for line in body],
             "except _runtime.SpecDecodeError as exc:",
@@ -464,9 +485,10 @@ class _Planner:
             if a.enum:
                 members, coerce = self.enum_maps(a)
                 post += [
-                    f"_e_{local}{a.id} = {members}.get({v})",
-                    f"{obj}.{a.id} = _e_{local}{a.id} if _e_{local}{a.id} is not None "
-                    f"else {coerce}({v})",
+                    "try:",
+                    f"    {obj}.{a.id} = {members}[{v}]",
+                    "except KeyError:",
+                    f"    {obj}.{a.id} = {coerce}({v})",
                 ]
             else:
                 post.append(f"{obj}.{a.id} = {v}")
@@ -607,7 +629,7 @@ class _Planner:
             cls = self.user_class(a)
             obj = f"_o_{a.id}"
             lines = [
-                f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
+                f"{obj} = _new({self.new_alias(cls)})",
                 *self.links(obj),
             ]
             lines += self.read_run(a.user.typedef.seq, obj, f"{a.id}.")
@@ -617,7 +639,7 @@ class _Planner:
             cls = self.user_class(a)
             obj = f"_o_{a.id}"
             lines = [
-                f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
+                f"{obj} = _new({self.new_alias(cls)})",
             ]
             lines += self.links(obj)
             if a.size is not None:
@@ -653,6 +675,8 @@ class _Planner:
                 lines.append("pos = end")
             if a.pad_right is not None:
                 lines.append(f"{raw} = {raw}.rstrip({q(bytes([a.pad_right]))})")
+            if self.decode_first(a):
+                return lines + self.decode_then_cut(a, raw, target) + self.valid_checks(a, target)
             if a.terminator is not None:
                 lines += self.inline_terminate(a, raw)
         else:
@@ -677,7 +701,7 @@ class _Planner:
             enc = codecs.lookup(a.encoding or "ascii").name
             lines += [
                 "try:",
-                f"    {target} = {raw}.decode({q(enc)})",
+                f"    {target} = {self.decode_call(enc, raw)}",
                 "except UnicodeDecodeError as exc:",
                 f"    raise _runtime.SpecDecodeError({q(a.id)}, "
                 f'f"invalid {enc}: {{exc.reason}}") from exc',
@@ -685,6 +709,48 @@ class _Planner:
         else:
             lines.append(f"{target} = {raw}")
         return lines + self.valid_checks(a, target)
+
+    def decoder(self, enc: str) -> str | None:
+        """Module-level alias of the ``codecs`` function decoding ``enc`` (UTF-16/32 only:
+        ``bytes.decode`` has fast paths for ASCII and UTF-8, not for these), or None."""
+        func = _DIRECT_DECODERS.get(enc)
+        if func is None:
+            return None
+        name = f"_decode_{func.removesuffix('_decode')}"
+        self.decoders[name] = func
+        return name
+
+    def decode_call(self, enc: str, raw: str) -> str:
+        """An expression decoding bytes ``raw`` (strict, whole input) to ``str``."""
+        func = self.decoder(enc)
+        if func is None:
+            return f"{raw}.decode({q(enc)})"
+        return f"{func}({raw}, None, True)[0]"
+
+    def decode_first(self, a: Attr) -> bool:
+        """A sized NUL-terminated UTF-16/32 string: decode the whole region, then cut at the
+        first NUL character (same result as cutting first whenever the region decodes; if
+        it does not, the generated code falls back to cutting first)."""
+        if a.kind != "str" or a.terminator != 0 or a.include_term or a.pad_right is not None:
+            return False
+        enc = codecs.lookup(a.encoding or "ascii").name
+        return enc in _DIRECT_DECODERS and len(self.term_bytes(a)) == _UNIT_WIDTH[enc]
+
+    def decode_then_cut(self, a: Attr, raw: str, target: str) -> list[str]:
+        enc = codecs.lookup(a.encoding or "ascii").name
+        s = f"_s_{a.id}"
+        i = f"_t_{a.id}"
+        return [
+            "try:",
+            f"    {s} = {self.decode_call(enc, raw)}",
+            f'    {i} = {s}.find("\\x00")',
+            f"    if {i} >= 0:",
+            f"        {s} = {s}[:{i}]",
+            "except UnicodeDecodeError:",
+            f"    {s} = _runtime.decode_terminated({raw}, {q(self.term_bytes(a))}, {q(enc)}, "
+            f"{q(a.id)})",
+            f"{target} = {s}",
+        ]
 
     def inline_terminate(self, a: Attr, raw: str) -> list[str]:
         """Cut ``raw`` at the first terminator (aligned to its width), Kaitai ``size`` +
@@ -731,17 +797,23 @@ class _Planner:
                     f'bytes do not make a whole item")',
                 ]
             if a.prim == "B":
-                values = f"list(buf[pos : pos + {n}])"
+                raw_items = f"buf[pos : pos + {n}]"
             else:
-                values = f'list(struct.unpack_from(f"{a.endian}{{{n}}}{a.prim}", buf, pos))'
-                self.uses_struct = True
+                # One dict lookup for a compiled struct.Struct of this count (formatting a
+                # format string per array costs more than the unpack of a short array).
+                fmt = a.endian + (a.prim or "")
+                cache = self.array_cache(fmt)
+                compiled = f"_s_{a.id}"
+                lines += [
+                    f"{compiled} = {cache}.get({n})",
+                    f"if {compiled} is None:",
+                    f"    {compiled} = _runtime.array_struct({q(fmt)}, {n})",
+                ]
+                raw_items = f"{compiled}.unpack_from(buf, pos)"
             if a.enum:
-                cls = self.enum_class(a)
-                if a.prim == "B":
-                    values = f"[{self.coercer(a)}(v) for v in buf[pos : pos + {n}]]"
-                else:
-                    values = (f"[{self.coercer(a)}(v) for v in struct.unpack_from(f\"{a.endian}"
-                              f"{{{n}}}{a.prim}\", buf, pos)]")  # fmt: skip
+                values = f"[{self.coercer(a)}(v) for v in {raw_items}]"
+            else:
+                values = f"list({raw_items})"
             lines.append(f"{target} = {values}")
             lines.append(f"pos += {n} * {size}" if size > 1 else f"pos += {n}")
             return lines
@@ -756,7 +828,7 @@ class _Planner:
             size_code = self.py(a.size, a, True, "size")
             inner_size = size_code
         parse_item = [
-            f"{obj} = {self.new_alias(cls)}.__new__({self.new_alias(cls)})",
+            f"{obj} = _new({self.new_alias(cls)})",
         ]
         parse_item += self.links(obj)
         if inner_size:
@@ -1069,6 +1141,8 @@ class ModulePlan:
     coercers: list[tuple[str, str]] = field(default_factory=list)
     members_maps: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
     class_aliases: list[tuple[str, str]] = field(default_factory=list)
+    arrays: list[tuple[str, str]] = field(default_factory=list)
+    decoders: list[tuple[str, str]] = field(default_factory=list)
 
 
 def uses_links(specs: list[SpecFile]) -> bool:
@@ -1121,4 +1195,6 @@ def plan_module(spec: SpecFile, use_links: bool = False) -> ModulePlan:
         coercers=sorted(planner.coercers.items()),
         members_maps=sorted(planner.members_maps.items()),
         class_aliases=sorted(planner.class_aliases.items()),
+        arrays=planner.arrays,
+        decoders=sorted(planner.decoders.items()),
     )  # fmt: skip

@@ -92,14 +92,18 @@ class Renderer:
         """One generated module for a spec file."""
         enums = [self.enum(e).rstrip("\n") for e in plan.enums]
         root = self.klass(plan.root) if plan.root is not None else ""
-        coercers = [f"{n} = {c}.coerce" for n, c in plan.coercers]
+        coercers = ["_new = _runtime.new"] if "_new(" in root else []
+        coercers += [f"{n} = codecs.{f}" for n, f in plan.decoders]
+        coercers += [f"{n} = {c}.coerce" for n, c in plan.coercers]
         coercers += [f"{n}: dict[int, {cls}] = {m}" for n, (m, cls) in plan.members_maps]
         tail = [f"{n} = {q}" for n, q in plan.aliases]
         tail += [f"{n} = {c}" for n, c in plan.class_aliases]
         body = "\n".join([*enums, *coercers, root, *tail])
         used, tokens = code_names(body)
         stdlib = []
-        if "struct" in used or plan.structs:
+        if "codecs" in used:
+            stdlib.append("import codecs")
+        if "struct" in used or plan.structs or plan.arrays:
             stdlib.append("import struct")
         bases = sorted({e.base for e in plan.enums})
         if bases:
@@ -116,6 +120,7 @@ class Renderer:
             imports_stdlib=stdlib,
             imports_local=local,
             structs=plan.structs,
+            arrays=plan.arrays,
             enums=enums,
             coercers=coercers,
             root=root,

@@ -31,14 +31,19 @@ else:
     from kaitaistruct import KaitaiStream, KaitaiStruct
 
 __all__ = [
+    "ARRAY_CACHE_MAX",
     "MAX_GAP",
     "KaitaiStream",
     "KaitaiStruct",
     "SpecDecodeError",
+    "array_cache",
+    "array_struct",
     "decode",
+    "decode_terminated",
     "fields_equal",
     "fields_repr",
     "find_term",
+    "new",
     "open_enum_member",
     "pack_error",
     "present",
@@ -50,9 +55,42 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 #: Largest zero-filled gap ``to_bytes`` inserts before a ``pos`` instance (64 MiB).
 MAX_GAP = 1 << 26
+
+#: Largest element count whose ``struct.Struct`` the array caches keep.
+ARRAY_CACHE_MAX = 1024
+
+if TYPE_CHECKING:
+
+    def new(cls: type[T]) -> T:
+        """A bare instance of ``cls`` (``__init__`` not run): what the parsers fill in."""
+        ...
+
+else:
+    # object.__new__ itself: one C call, no attribute lookup on the class per object.
+    new = object.__new__
+
+_ARRAY_CACHES: dict[str, dict[int, struct.Struct]] = {}
+
+
+def array_cache(fmt: str) -> dict[int, struct.Struct]:
+    """The shared count → ``struct.Struct`` cache for arrays of one element format (``"<H"``).
+
+    A generated module binds it once; the parse code then looks a count up with one dict
+    access instead of formatting a ``struct`` format string for every array."""
+    return _ARRAY_CACHES.setdefault(fmt, {})
+
+
+def array_struct(fmt: str, count: int) -> struct.Struct:
+    """``struct.Struct`` for ``count`` elements of ``fmt`` (byte order + code, ``"<H"``),
+    remembered in :func:`array_cache` for counts up to :data:`ARRAY_CACHE_MAX`."""
+    compiled = struct.Struct(f"{fmt[0]}{count}{fmt[1:]}")
+    if count <= ARRAY_CACHE_MAX:
+        array_cache(fmt)[count] = compiled
+    return compiled
 
 
 class SpecDecodeError(ValueError):
@@ -93,6 +131,16 @@ def decode(raw: bytes, encoding: str, field: str) -> str:
         raise SpecDecodeError(field, f"invalid {encoding} data: {exc.reason}") from exc
 
 
+def decode_terminated(raw: bytes, term: bytes, encoding: str, field: str) -> str:
+    """Slow path of a sized, NUL-terminated string whose whole region does not decode: cut
+    at the first aligned terminator, then decode (the bytes after it may hold anything)."""
+    raw, _found = terminate(raw, term, False)
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SpecDecodeError(field, f"invalid {encoding}: {exc.reason}") from exc
+
+
 def terminate(data: bytes, term: bytes, include: bool) -> tuple[bytes, bool]:
     """Cut ``data`` at the first ``term`` aligned to ``len(term)``; returns (data, found)."""
     width = len(term)
@@ -127,9 +175,6 @@ def open_enum_member(cls: type[E], value: object) -> E | None:
     member._name_ = f"UNKNOWN_{sign}0x{abs(value):04X}"
     member._value_ = value
     return member
-
-
-T = TypeVar("T")
 
 
 def present(value: T | None, field: str) -> T:

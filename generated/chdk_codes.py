@@ -718,6 +718,8 @@ _META_LCD_ASPECT_RATIO: dict[int, dict[str, str | int]] = {
     2: {"orig_id": "LV_ASPECT_3_2"},
 }
 
+_new = _runtime.new
+
 
 class ChdkCodes(KaitaiStruct):
     """Code tables of the CHDK PTP extension (operation 0x9999, protocol 2.9) and its live-view
@@ -776,7 +778,7 @@ class ChdkCodes(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkCodes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:

@@ -19,6 +19,7 @@ _S0 = struct.Struct("<iiiiiii")
 _S1 = struct.Struct("<i")
 _S2 = struct.Struct("<iiiiiiiii")
 
+_new = _runtime.new
 _coerce_chdk_codes_framebuffer_type = chdk_codes.FramebufferType.coerce
 _coerce_chdk_codes_lcd_aspect_ratio = chdk_codes.LcdAspectRatio.coerce
 _coerce_chdk_codes_palette_type = chdk_codes.PaletteType.coerce
@@ -114,7 +115,7 @@ class ChdkLvFrame(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame.LvDataHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -126,10 +127,14 @@ class ChdkLvFrame(KaitaiStruct):
                 (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
                 self.version_major = _v_version_major
                 self.version_minor = _v_version_minor
-                _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
-                self.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
-                _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
-                self.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+                try:
+                    self.lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio[_v_lcd_aspect_ratio]
+                except KeyError:
+                    self.lcd_aspect_ratio = _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+                try:
+                    self.palette_type = _members_chdk_codes_palette_type[_v_palette_type]
+                except KeyError:
+                    self.palette_type = _coerce_chdk_codes_palette_type(_v_palette_type)
                 self.ofs_palette = _v_ofs_palette
                 self.ofs_vp_desc = _v_ofs_vp_desc
                 self.ofs_bm_desc = _v_ofs_bm_desc
@@ -165,10 +170,14 @@ class ChdkLvFrame(KaitaiStruct):
             (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
             self.version_major = _v_version_major
             self.version_minor = _v_version_minor
-            _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
-            self.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
-            _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
-            self.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+            try:
+                self.lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio[_v_lcd_aspect_ratio]
+            except KeyError:
+                self.lcd_aspect_ratio = _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+            try:
+                self.palette_type = _members_chdk_codes_palette_type[_v_palette_type]
+            except KeyError:
+                self.palette_type = _coerce_chdk_codes_palette_type(_v_palette_type)
             self.ofs_palette = _v_ofs_palette
             self.ofs_vp_desc = _v_ofs_vp_desc
             self.ofs_bm_desc = _v_ofs_bm_desc
@@ -285,7 +294,7 @@ class ChdkLvFrame(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame.LvFramebufferDesc:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -295,8 +304,10 @@ class ChdkLvFrame(KaitaiStruct):
                 if end - pos < 36:
                     raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end - pos)
                 (_v_fb_type, _v_ofs_data, _v_buffer_width, _v_visible_width, _v_visible_height, _v_margin_left, _v_margin_top, _v_margin_right, _v_margin_bot) = _S2.unpack_from(buf, pos)
-                _e_fb_type = _members_chdk_codes_framebuffer_type.get(_v_fb_type)
-                self.fb_type = _e_fb_type if _e_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_fb_type)
+                try:
+                    self.fb_type = _members_chdk_codes_framebuffer_type[_v_fb_type]
+                except KeyError:
+                    self.fb_type = _coerce_chdk_codes_framebuffer_type(_v_fb_type)
                 self.ofs_data = _v_ofs_data
                 self.buffer_width = _v_buffer_width
                 self.visible_width = _v_visible_width
@@ -318,8 +329,10 @@ class ChdkLvFrame(KaitaiStruct):
             if end - pos < 36:
                 raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end - pos)
             (_v_fb_type, _v_ofs_data, _v_buffer_width, _v_visible_width, _v_visible_height, _v_margin_left, _v_margin_top, _v_margin_right, _v_margin_bot) = _S2.unpack_from(buf, pos)
-            _e_fb_type = _members_chdk_codes_framebuffer_type.get(_v_fb_type)
-            self.fb_type = _e_fb_type if _e_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_fb_type)
+            try:
+                self.fb_type = _members_chdk_codes_framebuffer_type[_v_fb_type]
+            except KeyError:
+                self.fb_type = _coerce_chdk_codes_framebuffer_type(_v_fb_type)
             self.ofs_data = _v_ofs_data
             self.buffer_width = _v_buffer_width
             self.visible_width = _v_visible_width
@@ -388,7 +401,7 @@ class ChdkLvFrame(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvFrame:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -399,17 +412,21 @@ class ChdkLvFrame(KaitaiStruct):
             self._buf = buf
             self._io_start = start
             self._io_end = end
-            _o_header = _cls_lv_data_header.__new__(_cls_lv_data_header)
+            _o_header = _new(_cls_lv_data_header)
             try:
                 if end - pos < 28:
                     raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
                 (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
                 _o_header.version_major = _v_version_major
                 _o_header.version_minor = _v_version_minor
-                _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
-                _o_header.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
-                _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
-                _o_header.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+                try:
+                    _o_header.lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio[_v_lcd_aspect_ratio]
+                except KeyError:
+                    _o_header.lcd_aspect_ratio = _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+                try:
+                    _o_header.palette_type = _members_chdk_codes_palette_type[_v_palette_type]
+                except KeyError:
+                    _o_header.palette_type = _coerce_chdk_codes_palette_type(_v_palette_type)
                 _o_header.ofs_palette = _v_ofs_palette
                 _o_header.ofs_vp_desc = _v_ofs_vp_desc
                 _o_header.ofs_bm_desc = _v_ofs_bm_desc
@@ -448,17 +465,21 @@ class ChdkLvFrame(KaitaiStruct):
         self._buf = buf
         self._io_start = start
         self._io_end = end
-        _o_header = _cls_lv_data_header.__new__(_cls_lv_data_header)
+        _o_header = _new(_cls_lv_data_header)
         try:
             if end - pos < 28:
                 raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
             (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
             _o_header.version_major = _v_version_major
             _o_header.version_minor = _v_version_minor
-            _e_lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio.get(_v_lcd_aspect_ratio)
-            _o_header.lcd_aspect_ratio = _e_lcd_aspect_ratio if _e_lcd_aspect_ratio is not None else _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
-            _e_palette_type = _members_chdk_codes_palette_type.get(_v_palette_type)
-            _o_header.palette_type = _e_palette_type if _e_palette_type is not None else _coerce_chdk_codes_palette_type(_v_palette_type)
+            try:
+                _o_header.lcd_aspect_ratio = _members_chdk_codes_lcd_aspect_ratio[_v_lcd_aspect_ratio]
+            except KeyError:
+                _o_header.lcd_aspect_ratio = _coerce_chdk_codes_lcd_aspect_ratio(_v_lcd_aspect_ratio)
+            try:
+                _o_header.palette_type = _members_chdk_codes_palette_type[_v_palette_type]
+            except KeyError:
+                _o_header.palette_type = _coerce_chdk_codes_palette_type(_v_palette_type)
             _o_header.ofs_palette = _v_ofs_palette
             _o_header.ofs_vp_desc = _v_ofs_vp_desc
             _o_header.ofs_bm_desc = _v_ofs_bm_desc
@@ -566,12 +587,14 @@ class ChdkLvFrame(KaitaiStruct):
             pos = start + self.header.ofs_vp_desc
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_vp_desc", f"vp_desc at {pos - start} is outside the {end - start} bytes of data")
-            _o_vp_desc = _cls_lv_framebuffer_desc.__new__(_cls_lv_framebuffer_desc)
+            _o_vp_desc = _new(_cls_lv_framebuffer_desc)
             if end - pos < 36:
                 raise _runtime.short_read(((4, "vp_desc.fb_type"), (8, "vp_desc.ofs_data"), (12, "vp_desc.buffer_width"), (16, "vp_desc.visible_width"), (20, "vp_desc.visible_height"), (24, "vp_desc.margin_left"), (28, "vp_desc.margin_top"), (32, "vp_desc.margin_right"), (36, "vp_desc.margin_bot"),), end - pos)
             (_v_vp_desc_fb_type, _v_vp_desc_ofs_data, _v_vp_desc_buffer_width, _v_vp_desc_visible_width, _v_vp_desc_visible_height, _v_vp_desc_margin_left, _v_vp_desc_margin_top, _v_vp_desc_margin_right, _v_vp_desc_margin_bot) = _S2.unpack_from(buf, pos)
-            _e_vp_desc_fb_type = _members_chdk_codes_framebuffer_type.get(_v_vp_desc_fb_type)
-            _o_vp_desc.fb_type = _e_vp_desc_fb_type if _e_vp_desc_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_vp_desc_fb_type)
+            try:
+                _o_vp_desc.fb_type = _members_chdk_codes_framebuffer_type[_v_vp_desc_fb_type]
+            except KeyError:
+                _o_vp_desc.fb_type = _coerce_chdk_codes_framebuffer_type(_v_vp_desc_fb_type)
             _o_vp_desc.ofs_data = _v_vp_desc_ofs_data
             _o_vp_desc.buffer_width = _v_vp_desc_buffer_width
             _o_vp_desc.visible_width = _v_vp_desc_visible_width
@@ -608,12 +631,14 @@ class ChdkLvFrame(KaitaiStruct):
             pos = start + self.header.ofs_bm_desc
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_bm_desc", f"bm_desc at {pos - start} is outside the {end - start} bytes of data")
-            _o_bm_desc = _cls_lv_framebuffer_desc.__new__(_cls_lv_framebuffer_desc)
+            _o_bm_desc = _new(_cls_lv_framebuffer_desc)
             if end - pos < 36:
                 raise _runtime.short_read(((4, "bm_desc.fb_type"), (8, "bm_desc.ofs_data"), (12, "bm_desc.buffer_width"), (16, "bm_desc.visible_width"), (20, "bm_desc.visible_height"), (24, "bm_desc.margin_left"), (28, "bm_desc.margin_top"), (32, "bm_desc.margin_right"), (36, "bm_desc.margin_bot"),), end - pos)
             (_v_bm_desc_fb_type, _v_bm_desc_ofs_data, _v_bm_desc_buffer_width, _v_bm_desc_visible_width, _v_bm_desc_visible_height, _v_bm_desc_margin_left, _v_bm_desc_margin_top, _v_bm_desc_margin_right, _v_bm_desc_margin_bot) = _S2.unpack_from(buf, pos)
-            _e_bm_desc_fb_type = _members_chdk_codes_framebuffer_type.get(_v_bm_desc_fb_type)
-            _o_bm_desc.fb_type = _e_bm_desc_fb_type if _e_bm_desc_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_bm_desc_fb_type)
+            try:
+                _o_bm_desc.fb_type = _members_chdk_codes_framebuffer_type[_v_bm_desc_fb_type]
+            except KeyError:
+                _o_bm_desc.fb_type = _coerce_chdk_codes_framebuffer_type(_v_bm_desc_fb_type)
             _o_bm_desc.ofs_data = _v_bm_desc_ofs_data
             _o_bm_desc.buffer_width = _v_bm_desc_buffer_width
             _o_bm_desc.visible_width = _v_bm_desc_visible_width
@@ -650,12 +675,14 @@ class ChdkLvFrame(KaitaiStruct):
             pos = start + _runtime.present(self.header.ofs_bmo_desc, "header.ofs_bmo_desc")
             if pos < start or pos > end:
                 raise _runtime.SpecDecodeError("header.ofs_bmo_desc", f"bmo_desc at {pos - start} is outside the {end - start} bytes of data")
-            _o_bmo_desc = _cls_lv_framebuffer_desc.__new__(_cls_lv_framebuffer_desc)
+            _o_bmo_desc = _new(_cls_lv_framebuffer_desc)
             if end - pos < 36:
                 raise _runtime.short_read(((4, "bmo_desc.fb_type"), (8, "bmo_desc.ofs_data"), (12, "bmo_desc.buffer_width"), (16, "bmo_desc.visible_width"), (20, "bmo_desc.visible_height"), (24, "bmo_desc.margin_left"), (28, "bmo_desc.margin_top"), (32, "bmo_desc.margin_right"), (36, "bmo_desc.margin_bot"),), end - pos)
             (_v_bmo_desc_fb_type, _v_bmo_desc_ofs_data, _v_bmo_desc_buffer_width, _v_bmo_desc_visible_width, _v_bmo_desc_visible_height, _v_bmo_desc_margin_left, _v_bmo_desc_margin_top, _v_bmo_desc_margin_right, _v_bmo_desc_margin_bot) = _S2.unpack_from(buf, pos)
-            _e_bmo_desc_fb_type = _members_chdk_codes_framebuffer_type.get(_v_bmo_desc_fb_type)
-            _o_bmo_desc.fb_type = _e_bmo_desc_fb_type if _e_bmo_desc_fb_type is not None else _coerce_chdk_codes_framebuffer_type(_v_bmo_desc_fb_type)
+            try:
+                _o_bmo_desc.fb_type = _members_chdk_codes_framebuffer_type[_v_bmo_desc_fb_type]
+            except KeyError:
+                _o_bmo_desc.fb_type = _coerce_chdk_codes_framebuffer_type(_v_bmo_desc_fb_type)
             _o_bmo_desc.ofs_data = _v_bmo_desc_ofs_data
             _o_bmo_desc.buffer_width = _v_bmo_desc_buffer_width
             _o_bmo_desc.visible_width = _v_bmo_desc_visible_width

@@ -51,6 +51,8 @@ _META_LVDUMP_VERSION: dict[int, dict[str, str | int]] = {
     1: {"orig_id": "major"},
 }
 
+_new = _runtime.new
+
 
 class ChdkLvdump(KaitaiStruct):
     """A recording of CHDK live-view frames as chdkptp's `lvdump` command writes them and its GUI
@@ -121,7 +123,7 @@ class ChdkLvdump(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvdump.LvdumpHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -227,7 +229,7 @@ class ChdkLvdump(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvdump.LvdumpRecord:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -324,14 +326,14 @@ class ChdkLvdump(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkLvdump:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            _o_header = _cls_lvdump_header.__new__(_cls_lvdump_header)
+            _o_header = _new(_cls_lvdump_header)
             try:
                 if buf[pos : pos + 4] != b"chlv":
                     raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
@@ -358,7 +360,7 @@ class ChdkLvdump(KaitaiStruct):
             self.header_rest = _r_header_rest
             _items_records: list[ChdkLvdump.LvdumpRecord] = []
             while pos < end:
-                _o_records = _cls_lvdump_record.__new__(_cls_lvdump_record)
+                _o_records = _new(_cls_lvdump_record)
                 try:
                     _o_records_end = _o_records._parse(buf, pos, end)
                 except _runtime.SpecDecodeError as exc:
@@ -376,7 +378,7 @@ class ChdkLvdump(KaitaiStruct):
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
-        _o_header = _cls_lvdump_header.__new__(_cls_lvdump_header)
+        _o_header = _new(_cls_lvdump_header)
         try:
             if buf[pos : pos + 4] != b"chlv":
                 raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
@@ -403,7 +405,7 @@ class ChdkLvdump(KaitaiStruct):
         self.header_rest = _r_header_rest
         _items_records: list[ChdkLvdump.LvdumpRecord] = []
         while pos < end:
-            _o_records = _cls_lvdump_record.__new__(_cls_lvdump_record)
+            _o_records = _new(_cls_lvdump_record)
             try:
                 _o_records_end = _o_records._parse(buf, pos, end)
             except _runtime.SpecDecodeError as exc:

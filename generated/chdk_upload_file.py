@@ -15,6 +15,8 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<I")
 
+_new = _runtime.new
+
 
 class ChdkUploadFile(KaitaiStruct):
     """The host-to-camera data phase of CHDK sub-command UploadFile (`chdk_codes::chdk_command`
@@ -64,7 +66,7 @@ class ChdkUploadFile(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> ChdkUploadFile:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0

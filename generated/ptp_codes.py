@@ -393,6 +393,8 @@ _META_EVENT_CODE: dict[int, dict[str, str | int]] = {
     0xc00c: {"orig_id": "PTP_EC_CANON_CameraModeChanged"},
 }
 
+_new = _runtime.new
+
 
 class PtpCodes(KaitaiStruct):
     """Code tables of the Picture Transfer Protocol as a Canon PowerShot running CHDK uses it over USB.
@@ -435,7 +437,7 @@ class PtpCodes(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpCodes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:

@@ -14,6 +14,7 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<IHHI")
 
+_new = _runtime.new
 _coerce_ptp_codes_container_type = ptp_codes.ContainerType.coerce
 _members_ptp_codes_container_type: dict[int, ptp_codes.ContainerType] = ptp_codes._MEMBERS_CONTAINER_TYPE
 
@@ -62,20 +63,22 @@ class PtpContainer(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpContainer:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            _o_header = _cls_ptp_container_header_ptp_container_header.__new__(_cls_ptp_container_header_ptp_container_header)
+            _o_header = _new(_cls_ptp_container_header_ptp_container_header)
             if end - pos < 12:
                 raise _runtime.short_read(((4, "header.len_container"), (6, "header.container_type"), (8, "header.code"), (12, "header.transaction_id"),), end - pos)
             (_v_header_len_container, _v_header_container_type, _v_header_code, _v_header_transaction_id) = _S0.unpack_from(buf, pos)
             _o_header.len_container = _v_header_len_container
-            _e_header_container_type = _members_ptp_codes_container_type.get(_v_header_container_type)
-            _o_header.container_type = _e_header_container_type if _e_header_container_type is not None else _coerce_ptp_codes_container_type(_v_header_container_type)
+            try:
+                _o_header.container_type = _members_ptp_codes_container_type[_v_header_container_type]
+            except KeyError:
+                _o_header.container_type = _coerce_ptp_codes_container_type(_v_header_container_type)
             _o_header.code = _v_header_code
             _o_header.transaction_id = _v_header_transaction_id
             pos += 12
@@ -95,13 +98,15 @@ class PtpContainer(KaitaiStruct):
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
-        _o_header = _cls_ptp_container_header_ptp_container_header.__new__(_cls_ptp_container_header_ptp_container_header)
+        _o_header = _new(_cls_ptp_container_header_ptp_container_header)
         if end - pos < 12:
             raise _runtime.short_read(((4, "header.len_container"), (6, "header.container_type"), (8, "header.code"), (12, "header.transaction_id"),), end - pos)
         (_v_header_len_container, _v_header_container_type, _v_header_code, _v_header_transaction_id) = _S0.unpack_from(buf, pos)
         _o_header.len_container = _v_header_len_container
-        _e_header_container_type = _members_ptp_codes_container_type.get(_v_header_container_type)
-        _o_header.container_type = _e_header_container_type if _e_header_container_type is not None else _coerce_ptp_codes_container_type(_v_header_container_type)
+        try:
+            _o_header.container_type = _members_ptp_codes_container_type[_v_header_container_type]
+        except KeyError:
+            _o_header.container_type = _coerce_ptp_codes_container_type(_v_header_container_type)
         _o_header.code = _v_header_code
         _o_header.transaction_id = _v_header_transaction_id
         pos += 12

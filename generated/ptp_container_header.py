@@ -14,6 +14,7 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<IHHI")
 
+_new = _runtime.new
 _coerce_ptp_codes_container_type = ptp_codes.ContainerType.coerce
 _members_ptp_codes_container_type: dict[int, ptp_codes.ContainerType] = ptp_codes._MEMBERS_CONTAINER_TYPE
 
@@ -68,7 +69,7 @@ class PtpContainerHeader(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpContainerHeader:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -79,8 +80,10 @@ class PtpContainerHeader(KaitaiStruct):
                 raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
             (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
             self.len_container = _v_len_container
-            _e_container_type = _members_ptp_codes_container_type.get(_v_container_type)
-            self.container_type = _e_container_type if _e_container_type is not None else _coerce_ptp_codes_container_type(_v_container_type)
+            try:
+                self.container_type = _members_ptp_codes_container_type[_v_container_type]
+            except KeyError:
+                self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
             self.code = _v_code
             self.transaction_id = _v_transaction_id
             pos += 12
@@ -97,8 +100,10 @@ class PtpContainerHeader(KaitaiStruct):
             raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
         (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
         self.len_container = _v_len_container
-        _e_container_type = _members_ptp_codes_container_type.get(_v_container_type)
-        self.container_type = _e_container_type if _e_container_type is not None else _coerce_ptp_codes_container_type(_v_container_type)
+        try:
+            self.container_type = _members_ptp_codes_container_type[_v_container_type]
+        except KeyError:
+            self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
         self.code = _v_code
         self.transaction_id = _v_transaction_id
         pos += 12

@@ -7,6 +7,7 @@ sending the CHDK Version sub-command instead.
 
 from __future__ import annotations
 
+import codecs
 import struct
 from typing import Any
 
@@ -16,6 +17,10 @@ from ._runtime import KaitaiStream, KaitaiStruct
 _S0 = struct.Struct("<HIH")
 _S1 = struct.Struct("<H")
 _S2 = struct.Struct("<I")
+_A0: dict[int, struct.Struct] = _runtime.array_cache("<H")
+
+_new = _runtime.new
+_decode_utf_16_le = codecs.utf_16_le_decode
 
 
 class PtpDeviceInfo(KaitaiStruct):
@@ -99,7 +104,7 @@ class PtpDeviceInfo(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpDeviceInfo:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -113,7 +118,7 @@ class PtpDeviceInfo(KaitaiStruct):
             self.vendor_extension_id = _v_vendor_extension_id
             self.vendor_extension_version = _v_vendor_extension_version
             pos += 8
-            _o_vendor_extension_desc = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+            _o_vendor_extension_desc = _new(_cls_ptp_types_ptp_string)
             try:
                 if end - pos < 1:
                     raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -125,15 +130,14 @@ class PtpDeviceInfo(KaitaiStruct):
                     raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
                 _r_value = buf[pos : pos + _n_value]
                 pos += _n_value
-                _t_value = _r_value.find(b"\x00\x00")
-                while _t_value > 0 and _t_value % 2:
-                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-                if _t_value >= 0:
-                    _r_value = _r_value[:_t_value]
                 try:
-                    _o_vendor_extension_desc.value = _r_value.decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                    _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                    _t_value = _s_value.find("\x00")
+                    if _t_value >= 0:
+                        _s_value = _s_value[:_t_value]
+                except UnicodeDecodeError:
+                    _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+                _o_vendor_extension_desc.value = _s_value
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("vendor_extension_desc")
                 raise
@@ -143,7 +147,7 @@ class PtpDeviceInfo(KaitaiStruct):
             (_v_functional_mode,) = _S1.unpack_from(buf, pos)
             self.functional_mode = _v_functional_mode
             pos += 2
-            _o_operations_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+            _o_operations_supported = _new(_cls_ptp_types_ptp_array_u2)
             try:
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -153,13 +157,16 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _o_operations_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                _s_items = _A0.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<H", _n_items)
+                _o_operations_supported.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operations_supported")
                 raise
             self.operations_supported = _o_operations_supported
-            _o_events_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+            _o_events_supported = _new(_cls_ptp_types_ptp_array_u2)
             try:
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -169,13 +176,16 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _o_events_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                _s_items = _A0.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<H", _n_items)
+                _o_events_supported.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("events_supported")
                 raise
             self.events_supported = _o_events_supported
-            _o_device_properties_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+            _o_device_properties_supported = _new(_cls_ptp_types_ptp_array_u2)
             try:
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -185,13 +195,16 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _o_device_properties_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                _s_items = _A0.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<H", _n_items)
+                _o_device_properties_supported.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("device_properties_supported")
                 raise
             self.device_properties_supported = _o_device_properties_supported
-            _o_capture_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+            _o_capture_formats = _new(_cls_ptp_types_ptp_array_u2)
             try:
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -201,13 +214,16 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _o_capture_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                _s_items = _A0.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<H", _n_items)
+                _o_capture_formats.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("capture_formats")
                 raise
             self.capture_formats = _o_capture_formats
-            _o_image_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+            _o_image_formats = _new(_cls_ptp_types_ptp_array_u2)
             try:
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -217,13 +233,16 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _o_image_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                _s_items = _A0.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<H", _n_items)
+                _o_image_formats.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("image_formats")
                 raise
             self.image_formats = _o_image_formats
-            _o_manufacturer = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+            _o_manufacturer = _new(_cls_ptp_types_ptp_string)
             try:
                 if end - pos < 1:
                     raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -235,20 +254,19 @@ class PtpDeviceInfo(KaitaiStruct):
                     raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
                 _r_value = buf[pos : pos + _n_value]
                 pos += _n_value
-                _t_value = _r_value.find(b"\x00\x00")
-                while _t_value > 0 and _t_value % 2:
-                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-                if _t_value >= 0:
-                    _r_value = _r_value[:_t_value]
                 try:
-                    _o_manufacturer.value = _r_value.decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                    _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                    _t_value = _s_value.find("\x00")
+                    if _t_value >= 0:
+                        _s_value = _s_value[:_t_value]
+                except UnicodeDecodeError:
+                    _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+                _o_manufacturer.value = _s_value
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("manufacturer")
                 raise
             self.manufacturer = _o_manufacturer
-            _o_model = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+            _o_model = _new(_cls_ptp_types_ptp_string)
             try:
                 if end - pos < 1:
                     raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -260,20 +278,19 @@ class PtpDeviceInfo(KaitaiStruct):
                     raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
                 _r_value = buf[pos : pos + _n_value]
                 pos += _n_value
-                _t_value = _r_value.find(b"\x00\x00")
-                while _t_value > 0 and _t_value % 2:
-                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-                if _t_value >= 0:
-                    _r_value = _r_value[:_t_value]
                 try:
-                    _o_model.value = _r_value.decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                    _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                    _t_value = _s_value.find("\x00")
+                    if _t_value >= 0:
+                        _s_value = _s_value[:_t_value]
+                except UnicodeDecodeError:
+                    _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+                _o_model.value = _s_value
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("model")
                 raise
             self.model = _o_model
-            _o_device_version = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+            _o_device_version = _new(_cls_ptp_types_ptp_string)
             try:
                 if end - pos < 1:
                     raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -285,20 +302,19 @@ class PtpDeviceInfo(KaitaiStruct):
                     raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
                 _r_value = buf[pos : pos + _n_value]
                 pos += _n_value
-                _t_value = _r_value.find(b"\x00\x00")
-                while _t_value > 0 and _t_value % 2:
-                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-                if _t_value >= 0:
-                    _r_value = _r_value[:_t_value]
                 try:
-                    _o_device_version.value = _r_value.decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                    _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                    _t_value = _s_value.find("\x00")
+                    if _t_value >= 0:
+                        _s_value = _s_value[:_t_value]
+                except UnicodeDecodeError:
+                    _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+                _o_device_version.value = _s_value
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("device_version")
                 raise
             self.device_version = _o_device_version
-            _o_serial_number = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+            _o_serial_number = _new(_cls_ptp_types_ptp_string)
             try:
                 if end - pos < 1:
                     raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -310,15 +326,14 @@ class PtpDeviceInfo(KaitaiStruct):
                     raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
                 _r_value = buf[pos : pos + _n_value]
                 pos += _n_value
-                _t_value = _r_value.find(b"\x00\x00")
-                while _t_value > 0 and _t_value % 2:
-                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-                if _t_value >= 0:
-                    _r_value = _r_value[:_t_value]
                 try:
-                    _o_serial_number.value = _r_value.decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                    _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                    _t_value = _s_value.find("\x00")
+                    if _t_value >= 0:
+                        _s_value = _s_value[:_t_value]
+                except UnicodeDecodeError:
+                    _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+                _o_serial_number.value = _s_value
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("serial_number")
                 raise
@@ -337,7 +352,7 @@ class PtpDeviceInfo(KaitaiStruct):
         self.vendor_extension_id = _v_vendor_extension_id
         self.vendor_extension_version = _v_vendor_extension_version
         pos += 8
-        _o_vendor_extension_desc = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+        _o_vendor_extension_desc = _new(_cls_ptp_types_ptp_string)
         try:
             if end - pos < 1:
                 raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -349,15 +364,14 @@ class PtpDeviceInfo(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _t_value = _r_value.find(b"\x00\x00")
-            while _t_value > 0 and _t_value % 2:
-                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-            if _t_value >= 0:
-                _r_value = _r_value[:_t_value]
             try:
-                _o_vendor_extension_desc.value = _r_value.decode("utf-16-le")
-            except UnicodeDecodeError as exc:
-                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                _t_value = _s_value.find("\x00")
+                if _t_value >= 0:
+                    _s_value = _s_value[:_t_value]
+            except UnicodeDecodeError:
+                _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+            _o_vendor_extension_desc.value = _s_value
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("vendor_extension_desc")
             raise
@@ -367,7 +381,7 @@ class PtpDeviceInfo(KaitaiStruct):
         (_v_functional_mode,) = _S1.unpack_from(buf, pos)
         self.functional_mode = _v_functional_mode
         pos += 2
-        _o_operations_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+        _o_operations_supported = _new(_cls_ptp_types_ptp_array_u2)
         try:
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -377,13 +391,16 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _o_operations_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            _s_items = _A0.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<H", _n_items)
+            _o_operations_supported.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("operations_supported")
             raise
         self.operations_supported = _o_operations_supported
-        _o_events_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+        _o_events_supported = _new(_cls_ptp_types_ptp_array_u2)
         try:
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -393,13 +410,16 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _o_events_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            _s_items = _A0.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<H", _n_items)
+            _o_events_supported.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("events_supported")
             raise
         self.events_supported = _o_events_supported
-        _o_device_properties_supported = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+        _o_device_properties_supported = _new(_cls_ptp_types_ptp_array_u2)
         try:
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -409,13 +429,16 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _o_device_properties_supported.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            _s_items = _A0.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<H", _n_items)
+            _o_device_properties_supported.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("device_properties_supported")
             raise
         self.device_properties_supported = _o_device_properties_supported
-        _o_capture_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+        _o_capture_formats = _new(_cls_ptp_types_ptp_array_u2)
         try:
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -425,13 +448,16 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _o_capture_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            _s_items = _A0.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<H", _n_items)
+            _o_capture_formats.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("capture_formats")
             raise
         self.capture_formats = _o_capture_formats
-        _o_image_formats = _cls_ptp_types_ptp_array_u2.__new__(_cls_ptp_types_ptp_array_u2)
+        _o_image_formats = _new(_cls_ptp_types_ptp_array_u2)
         try:
             if end - pos < 4:
                 raise _runtime.short_read(((4, "num_items"),), end - pos)
@@ -441,13 +467,16 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _o_image_formats.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            _s_items = _A0.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<H", _n_items)
+            _o_image_formats.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("image_formats")
             raise
         self.image_formats = _o_image_formats
-        _o_manufacturer = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+        _o_manufacturer = _new(_cls_ptp_types_ptp_string)
         try:
             if end - pos < 1:
                 raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -459,20 +488,19 @@ class PtpDeviceInfo(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _t_value = _r_value.find(b"\x00\x00")
-            while _t_value > 0 and _t_value % 2:
-                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-            if _t_value >= 0:
-                _r_value = _r_value[:_t_value]
             try:
-                _o_manufacturer.value = _r_value.decode("utf-16-le")
-            except UnicodeDecodeError as exc:
-                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                _t_value = _s_value.find("\x00")
+                if _t_value >= 0:
+                    _s_value = _s_value[:_t_value]
+            except UnicodeDecodeError:
+                _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+            _o_manufacturer.value = _s_value
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("manufacturer")
             raise
         self.manufacturer = _o_manufacturer
-        _o_model = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+        _o_model = _new(_cls_ptp_types_ptp_string)
         try:
             if end - pos < 1:
                 raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -484,20 +512,19 @@ class PtpDeviceInfo(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _t_value = _r_value.find(b"\x00\x00")
-            while _t_value > 0 and _t_value % 2:
-                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-            if _t_value >= 0:
-                _r_value = _r_value[:_t_value]
             try:
-                _o_model.value = _r_value.decode("utf-16-le")
-            except UnicodeDecodeError as exc:
-                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                _t_value = _s_value.find("\x00")
+                if _t_value >= 0:
+                    _s_value = _s_value[:_t_value]
+            except UnicodeDecodeError:
+                _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+            _o_model.value = _s_value
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("model")
             raise
         self.model = _o_model
-        _o_device_version = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+        _o_device_version = _new(_cls_ptp_types_ptp_string)
         try:
             if end - pos < 1:
                 raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -509,20 +536,19 @@ class PtpDeviceInfo(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _t_value = _r_value.find(b"\x00\x00")
-            while _t_value > 0 and _t_value % 2:
-                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-            if _t_value >= 0:
-                _r_value = _r_value[:_t_value]
             try:
-                _o_device_version.value = _r_value.decode("utf-16-le")
-            except UnicodeDecodeError as exc:
-                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                _t_value = _s_value.find("\x00")
+                if _t_value >= 0:
+                    _s_value = _s_value[:_t_value]
+            except UnicodeDecodeError:
+                _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+            _o_device_version.value = _s_value
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("device_version")
             raise
         self.device_version = _o_device_version
-        _o_serial_number = _cls_ptp_types_ptp_string.__new__(_cls_ptp_types_ptp_string)
+        _o_serial_number = _new(_cls_ptp_types_ptp_string)
         try:
             if end - pos < 1:
                 raise _runtime.short_read(((1, "num_chars"),), end - pos)
@@ -534,15 +560,14 @@ class PtpDeviceInfo(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _t_value = _r_value.find(b"\x00\x00")
-            while _t_value > 0 and _t_value % 2:
-                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-            if _t_value >= 0:
-                _r_value = _r_value[:_t_value]
             try:
-                _o_serial_number.value = _r_value.decode("utf-16-le")
-            except UnicodeDecodeError as exc:
-                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                _t_value = _s_value.find("\x00")
+                if _t_value >= 0:
+                    _s_value = _s_value[:_t_value]
+            except UnicodeDecodeError:
+                _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+            _o_serial_number.value = _s_value
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("serial_number")
             raise

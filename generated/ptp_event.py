@@ -13,7 +13,9 @@ from . import _runtime, ptp_codes
 from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<IHHI")
+_A0: dict[int, struct.Struct] = _runtime.array_cache("<I")
 
+_new = _runtime.new
 _coerce_ptp_codes_container_type = ptp_codes.ContainerType.coerce
 _coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
 _members_ptp_codes_container_type: dict[int, ptp_codes.ContainerType] = ptp_codes._MEMBERS_CONTAINER_TYPE
@@ -73,7 +75,7 @@ class PtpEvent(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpEvent:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -84,10 +86,14 @@ class PtpEvent(KaitaiStruct):
                 raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
             (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
             self.len_container = _v_len_container
-            _e_container_type = _members_ptp_codes_container_type.get(_v_container_type)
-            self.container_type = _e_container_type if _e_container_type is not None else _coerce_ptp_codes_container_type(_v_container_type)
-            _e_code = _members_ptp_codes_event_code.get(_v_code)
-            self.code = _e_code if _e_code is not None else _coerce_ptp_codes_event_code(_v_code)
+            try:
+                self.container_type = _members_ptp_codes_container_type[_v_container_type]
+            except KeyError:
+                self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
+            try:
+                self.code = _members_ptp_codes_event_code[_v_code]
+            except KeyError:
+                self.code = _coerce_ptp_codes_event_code(_v_code)
             self.transaction_id = _v_transaction_id
             pos += 12
             if _v_len_container < 12:
@@ -97,7 +103,10 @@ class PtpEvent(KaitaiStruct):
             _n_params = (_v_len_container - 12) // 4
             if _n_params < 0 or _n_params * 4 > end - pos:
                 raise _runtime.SpecDecodeError("len_container", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
-            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            _s_params = _A0.get(_n_params)
+            if _s_params is None:
+                _s_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_s_params.unpack_from(buf, pos))
             pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_event")
@@ -110,10 +119,14 @@ class PtpEvent(KaitaiStruct):
             raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
         (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
         self.len_container = _v_len_container
-        _e_container_type = _members_ptp_codes_container_type.get(_v_container_type)
-        self.container_type = _e_container_type if _e_container_type is not None else _coerce_ptp_codes_container_type(_v_container_type)
-        _e_code = _members_ptp_codes_event_code.get(_v_code)
-        self.code = _e_code if _e_code is not None else _coerce_ptp_codes_event_code(_v_code)
+        try:
+            self.container_type = _members_ptp_codes_container_type[_v_container_type]
+        except KeyError:
+            self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
+        try:
+            self.code = _members_ptp_codes_event_code[_v_code]
+        except KeyError:
+            self.code = _coerce_ptp_codes_event_code(_v_code)
         self.transaction_id = _v_transaction_id
         pos += 12
         if _v_len_container < 12:
@@ -123,7 +136,10 @@ class PtpEvent(KaitaiStruct):
         _n_params = (_v_len_container - 12) // 4
         if _n_params < 0 or _n_params * 4 > end - pos:
             raise _runtime.SpecDecodeError("len_container", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
-        self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+        _s_params = _A0.get(_n_params)
+        if _s_params is None:
+            _s_params = _runtime.array_struct("<I", _n_params)
+        self.params = list(_s_params.unpack_from(buf, pos))
         pos += _n_params * 4
         return pos
 

@@ -12,6 +12,10 @@ from typing import Any
 from . import _runtime
 from ._runtime import KaitaiStream, KaitaiStruct
 
+_A0: dict[int, struct.Struct] = _runtime.array_cache("<I")
+
+_new = _runtime.new
+
 
 class PtpParams(KaitaiStruct):
     """The payload of a command or response container: u4 parameters up to the end of the payload
@@ -54,7 +58,7 @@ class PtpParams(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpParams:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -64,7 +68,10 @@ class PtpParams(KaitaiStruct):
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            _s_params = _A0.get(_n_params)
+            if _s_params is None:
+                _s_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_s_params.unpack_from(buf, pos))
             pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_params")
@@ -76,7 +83,10 @@ class PtpParams(KaitaiStruct):
         _n_params, _rem_params = divmod(end - pos, 4)
         if _rem_params:
             raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-        self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+        _s_params = _A0.get(_n_params)
+        if _s_params is None:
+            _s_params = _runtime.array_struct("<I", _n_params)
+        self.params = list(_s_params.unpack_from(buf, pos))
         pos += _n_params * 4
         return pos
 

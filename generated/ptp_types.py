@@ -5,6 +5,7 @@ and use its types as `ptp_types::ptp_string`, `ptp_types::ptp_array_u2`, and so 
 
 from __future__ import annotations
 
+import codecs
 import struct
 from typing import Any
 
@@ -13,6 +14,11 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<B")
 _S1 = struct.Struct("<I")
+_A0: dict[int, struct.Struct] = _runtime.array_cache("<H")
+_A1: dict[int, struct.Struct] = _runtime.array_cache("<I")
+
+_new = _runtime.new
+_decode_utf_16_le = codecs.utf_16_le_decode
 
 
 class PtpTypes(KaitaiStruct):
@@ -74,7 +80,7 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpString:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -91,15 +97,14 @@ class PtpTypes(KaitaiStruct):
                     raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
                 _r_value = buf[pos : pos + _n_value]
                 pos += _n_value
-                _t_value = _r_value.find(b"\x00\x00")
-                while _t_value > 0 and _t_value % 2:
-                    _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-                if _t_value >= 0:
-                    _r_value = _r_value[:_t_value]
                 try:
-                    self.value = _r_value.decode("utf-16-le")
-                except UnicodeDecodeError as exc:
-                    raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                    _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                    _t_value = _s_value.find("\x00")
+                    if _t_value >= 0:
+                        _s_value = _s_value[:_t_value]
+                except UnicodeDecodeError:
+                    _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+                self.value = _s_value
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_string")
                 raise
@@ -117,15 +122,14 @@ class PtpTypes(KaitaiStruct):
                 raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
             _r_value = buf[pos : pos + _n_value]
             pos += _n_value
-            _t_value = _r_value.find(b"\x00\x00")
-            while _t_value > 0 and _t_value % 2:
-                _t_value = _r_value.find(b"\x00\x00", _t_value + 1)
-            if _t_value >= 0:
-                _r_value = _r_value[:_t_value]
             try:
-                self.value = _r_value.decode("utf-16-le")
-            except UnicodeDecodeError as exc:
-                raise _runtime.SpecDecodeError("value", f"invalid utf-16-le: {exc.reason}") from exc
+                _s_value = _decode_utf_16_le(_r_value, None, True)[0]
+                _t_value = _s_value.find("\x00")
+                if _t_value >= 0:
+                    _s_value = _s_value[:_t_value]
+            except UnicodeDecodeError:
+                _s_value = _runtime.decode_terminated(_r_value, b"\x00\x00", "utf-16-le", "value")
+            self.value = _s_value
             return pos
 
         def to_bytes(self) -> bytes:
@@ -202,7 +206,7 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU1:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -303,7 +307,7 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU2:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -318,7 +322,10 @@ class PtpTypes(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                self.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+                _s_items = _A0.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<H", _n_items)
+                self.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u2")
@@ -335,7 +342,10 @@ class PtpTypes(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            self.items = list(struct.unpack_from(f"<{_n_items}H", buf, pos))
+            _s_items = _A0.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<H", _n_items)
+            self.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 2
             return pos
 
@@ -404,7 +414,7 @@ class PtpTypes(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes.PtpArrayU4:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -419,7 +429,10 @@ class PtpTypes(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 4 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
-                self.items = list(struct.unpack_from(f"<{_n_items}I", buf, pos))
+                _s_items = _A1.get(_n_items)
+                if _s_items is None:
+                    _s_items = _runtime.array_struct("<I", _n_items)
+                self.items = list(_s_items.unpack_from(buf, pos))
                 pos += _n_items * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u4")
@@ -436,7 +449,10 @@ class PtpTypes(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 4 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
-            self.items = list(struct.unpack_from(f"<{_n_items}I", buf, pos))
+            _s_items = _A1.get(_n_items)
+            if _s_items is None:
+                _s_items = _runtime.array_struct("<I", _n_items)
+            self.items = list(_s_items.unpack_from(buf, pos))
             pos += _n_items * 4
             return pos
 
@@ -486,7 +502,7 @@ class PtpTypes(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpTypes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:

@@ -11,6 +11,7 @@ the separate event connection.
 
 from __future__ import annotations
 
+import codecs
 import struct
 from enum import IntEnum
 from typing import Any
@@ -24,6 +25,7 @@ _S2 = struct.Struct("<I")
 _S3 = struct.Struct("<IHI")
 _S4 = struct.Struct("<HI")
 _S5 = struct.Struct("<IQ")
+_A0: dict[int, struct.Struct] = _runtime.array_cache("<I")
 
 
 class PacketType(IntEnum):
@@ -237,6 +239,8 @@ _META_TCP_PORT: dict[int, dict[str, str | int]] = {
     0x3d7c: {"orig_id": "PTPIP_PORT"},
 }
 
+_new = _runtime.new
+_decode_utf_16_le = codecs.utf_16_le_decode
 _coerce_data_phase_info = DataPhaseInfo.coerce
 _coerce_init_fail_reason = InitFailReason.coerce
 _coerce_packet_type = PacketType.coerce
@@ -319,7 +323,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.PacketHeader:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -330,8 +334,10 @@ class PtpipPacket(KaitaiStruct):
                     raise _runtime.short_read(((4, "len_packet"), (8, "packet_type"),), end - pos)
                 (_v_len_packet, _v_packet_type) = _S0.unpack_from(buf, pos)
                 self.len_packet = _v_len_packet
-                _e_packet_type = _members_packet_type.get(_v_packet_type)
-                self.packet_type = _e_packet_type if _e_packet_type is not None else _coerce_packet_type(_v_packet_type)
+                try:
+                    self.packet_type = _members_packet_type[_v_packet_type]
+                except KeyError:
+                    self.packet_type = _coerce_packet_type(_v_packet_type)
                 pos += 8
                 if _v_len_packet < 8:
                     raise _runtime.SpecDecodeError("len_packet", f"{_v_len_packet!r} must be >= 8")
@@ -346,8 +352,10 @@ class PtpipPacket(KaitaiStruct):
                 raise _runtime.short_read(((4, "len_packet"), (8, "packet_type"),), end - pos)
             (_v_len_packet, _v_packet_type) = _S0.unpack_from(buf, pos)
             self.len_packet = _v_len_packet
-            _e_packet_type = _members_packet_type.get(_v_packet_type)
-            self.packet_type = _e_packet_type if _e_packet_type is not None else _coerce_packet_type(_v_packet_type)
+            try:
+                self.packet_type = _members_packet_type[_v_packet_type]
+            except KeyError:
+                self.packet_type = _coerce_packet_type(_v_packet_type)
             pos += 8
             if _v_len_packet < 8:
                 raise _runtime.SpecDecodeError("len_packet", f"{_v_len_packet!r} must be >= 8")
@@ -424,7 +432,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitCommandRequest:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -443,7 +451,7 @@ class PtpipPacket(KaitaiStruct):
                 _r_friendly_name = buf[pos:_i_friendly_name]
                 pos = _i_friendly_name + 2
                 try:
-                    self.friendly_name = _r_friendly_name.decode("utf-16-le")
+                    self.friendly_name = _decode_utf_16_le(_r_friendly_name, None, True)[0]
                 except UnicodeDecodeError as exc:
                     raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
                 if end - pos < 4:
@@ -471,7 +479,7 @@ class PtpipPacket(KaitaiStruct):
             _r_friendly_name = buf[pos:_i_friendly_name]
             pos = _i_friendly_name + 2
             try:
-                self.friendly_name = _r_friendly_name.decode("utf-16-le")
+                self.friendly_name = _decode_utf_16_le(_r_friendly_name, None, True)[0]
             except UnicodeDecodeError as exc:
                 raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
             if end - pos < 4:
@@ -564,7 +572,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitCommandAck:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -588,7 +596,7 @@ class PtpipPacket(KaitaiStruct):
                 _r_friendly_name = buf[pos:_i_friendly_name]
                 pos = _i_friendly_name + 2
                 try:
-                    self.friendly_name = _r_friendly_name.decode("utf-16-le")
+                    self.friendly_name = _decode_utf_16_le(_r_friendly_name, None, True)[0]
                 except UnicodeDecodeError as exc:
                     raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
                 if end - pos < 4:
@@ -621,7 +629,7 @@ class PtpipPacket(KaitaiStruct):
             _r_friendly_name = buf[pos:_i_friendly_name]
             pos = _i_friendly_name + 2
             try:
-                self.friendly_name = _r_friendly_name.decode("utf-16-le")
+                self.friendly_name = _decode_utf_16_le(_r_friendly_name, None, True)[0]
             except UnicodeDecodeError as exc:
                 raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
             if end - pos < 4:
@@ -701,7 +709,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitEventRequest:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -787,7 +795,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.InitFail:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -797,8 +805,10 @@ class PtpipPacket(KaitaiStruct):
                 if end - pos < 4:
                     raise _runtime.short_read(((4, "reason"),), end - pos)
                 (_v_reason,) = _S2.unpack_from(buf, pos)
-                _e_reason = _members_init_fail_reason.get(_v_reason)
-                self.reason = _e_reason if _e_reason is not None else _coerce_init_fail_reason(_v_reason)
+                try:
+                    self.reason = _members_init_fail_reason[_v_reason]
+                except KeyError:
+                    self.reason = _coerce_init_fail_reason(_v_reason)
                 pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_fail")
@@ -810,8 +820,10 @@ class PtpipPacket(KaitaiStruct):
             if end - pos < 4:
                 raise _runtime.short_read(((4, "reason"),), end - pos)
             (_v_reason,) = _S2.unpack_from(buf, pos)
-            _e_reason = _members_init_fail_reason.get(_v_reason)
-            self.reason = _e_reason if _e_reason is not None else _coerce_init_fail_reason(_v_reason)
+            try:
+                self.reason = _members_init_fail_reason[_v_reason]
+            except KeyError:
+                self.reason = _coerce_init_fail_reason(_v_reason)
             pos += 4
             return pos
 
@@ -886,7 +898,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.OperationRequest:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -896,16 +908,23 @@ class PtpipPacket(KaitaiStruct):
                 if end - pos < 10:
                     raise _runtime.short_read(((4, "data_phase"), (6, "operation_code"), (10, "transaction_id"),), end - pos)
                 (_v_data_phase, _v_operation_code, _v_transaction_id) = _S3.unpack_from(buf, pos)
-                _e_data_phase = _members_data_phase_info.get(_v_data_phase)
-                self.data_phase = _e_data_phase if _e_data_phase is not None else _coerce_data_phase_info(_v_data_phase)
-                _e_operation_code = _members_ptp_codes_operation_code.get(_v_operation_code)
-                self.operation_code = _e_operation_code if _e_operation_code is not None else _coerce_ptp_codes_operation_code(_v_operation_code)
+                try:
+                    self.data_phase = _members_data_phase_info[_v_data_phase]
+                except KeyError:
+                    self.data_phase = _coerce_data_phase_info(_v_data_phase)
+                try:
+                    self.operation_code = _members_ptp_codes_operation_code[_v_operation_code]
+                except KeyError:
+                    self.operation_code = _coerce_ptp_codes_operation_code(_v_operation_code)
                 self.transaction_id = _v_transaction_id
                 pos += 10
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-                self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+                _s_params = _A0.get(_n_params)
+                if _s_params is None:
+                    _s_params = _runtime.array_struct("<I", _n_params)
+                self.params = list(_s_params.unpack_from(buf, pos))
                 pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_request")
@@ -917,16 +936,23 @@ class PtpipPacket(KaitaiStruct):
             if end - pos < 10:
                 raise _runtime.short_read(((4, "data_phase"), (6, "operation_code"), (10, "transaction_id"),), end - pos)
             (_v_data_phase, _v_operation_code, _v_transaction_id) = _S3.unpack_from(buf, pos)
-            _e_data_phase = _members_data_phase_info.get(_v_data_phase)
-            self.data_phase = _e_data_phase if _e_data_phase is not None else _coerce_data_phase_info(_v_data_phase)
-            _e_operation_code = _members_ptp_codes_operation_code.get(_v_operation_code)
-            self.operation_code = _e_operation_code if _e_operation_code is not None else _coerce_ptp_codes_operation_code(_v_operation_code)
+            try:
+                self.data_phase = _members_data_phase_info[_v_data_phase]
+            except KeyError:
+                self.data_phase = _coerce_data_phase_info(_v_data_phase)
+            try:
+                self.operation_code = _members_ptp_codes_operation_code[_v_operation_code]
+            except KeyError:
+                self.operation_code = _coerce_ptp_codes_operation_code(_v_operation_code)
             self.transaction_id = _v_transaction_id
             pos += 10
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            _s_params = _A0.get(_n_params)
+            if _s_params is None:
+                _s_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_s_params.unpack_from(buf, pos))
             pos += _n_params * 4
             return pos
 
@@ -997,7 +1023,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.OperationResponse:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -1007,14 +1033,19 @@ class PtpipPacket(KaitaiStruct):
                 if end - pos < 6:
                     raise _runtime.short_read(((2, "response_code"), (6, "transaction_id"),), end - pos)
                 (_v_response_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
-                _e_response_code = _members_ptp_codes_response_code.get(_v_response_code)
-                self.response_code = _e_response_code if _e_response_code is not None else _coerce_ptp_codes_response_code(_v_response_code)
+                try:
+                    self.response_code = _members_ptp_codes_response_code[_v_response_code]
+                except KeyError:
+                    self.response_code = _coerce_ptp_codes_response_code(_v_response_code)
                 self.transaction_id = _v_transaction_id
                 pos += 6
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-                self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+                _s_params = _A0.get(_n_params)
+                if _s_params is None:
+                    _s_params = _runtime.array_struct("<I", _n_params)
+                self.params = list(_s_params.unpack_from(buf, pos))
                 pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_response")
@@ -1026,14 +1057,19 @@ class PtpipPacket(KaitaiStruct):
             if end - pos < 6:
                 raise _runtime.short_read(((2, "response_code"), (6, "transaction_id"),), end - pos)
             (_v_response_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
-            _e_response_code = _members_ptp_codes_response_code.get(_v_response_code)
-            self.response_code = _e_response_code if _e_response_code is not None else _coerce_ptp_codes_response_code(_v_response_code)
+            try:
+                self.response_code = _members_ptp_codes_response_code[_v_response_code]
+            except KeyError:
+                self.response_code = _coerce_ptp_codes_response_code(_v_response_code)
             self.transaction_id = _v_transaction_id
             pos += 6
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            _s_params = _A0.get(_n_params)
+            if _s_params is None:
+                _s_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_s_params.unpack_from(buf, pos))
             pos += _n_params * 4
             return pos
 
@@ -1104,7 +1140,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.Event:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -1114,14 +1150,19 @@ class PtpipPacket(KaitaiStruct):
                 if end - pos < 6:
                     raise _runtime.short_read(((2, "event_code"), (6, "transaction_id"),), end - pos)
                 (_v_event_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
-                _e_event_code = _members_ptp_codes_event_code.get(_v_event_code)
-                self.event_code = _e_event_code if _e_event_code is not None else _coerce_ptp_codes_event_code(_v_event_code)
+                try:
+                    self.event_code = _members_ptp_codes_event_code[_v_event_code]
+                except KeyError:
+                    self.event_code = _coerce_ptp_codes_event_code(_v_event_code)
                 self.transaction_id = _v_transaction_id
                 pos += 6
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-                self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+                _s_params = _A0.get(_n_params)
+                if _s_params is None:
+                    _s_params = _runtime.array_struct("<I", _n_params)
+                self.params = list(_s_params.unpack_from(buf, pos))
                 pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("event")
@@ -1133,14 +1174,19 @@ class PtpipPacket(KaitaiStruct):
             if end - pos < 6:
                 raise _runtime.short_read(((2, "event_code"), (6, "transaction_id"),), end - pos)
             (_v_event_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
-            _e_event_code = _members_ptp_codes_event_code.get(_v_event_code)
-            self.event_code = _e_event_code if _e_event_code is not None else _coerce_ptp_codes_event_code(_v_event_code)
+            try:
+                self.event_code = _members_ptp_codes_event_code[_v_event_code]
+            except KeyError:
+                self.event_code = _coerce_ptp_codes_event_code(_v_event_code)
             self.transaction_id = _v_transaction_id
             pos += 6
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            _s_params = _A0.get(_n_params)
+            if _s_params is None:
+                _s_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_s_params.unpack_from(buf, pos))
             pos += _n_params * 4
             return pos
 
@@ -1208,7 +1254,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.StartData:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -1299,7 +1345,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.Data:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -1392,7 +1438,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.Cancel:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -1481,7 +1527,7 @@ class PtpipPacket(KaitaiStruct):
         @classmethod
         def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket.EndData:
             """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-            self = cls.__new__(cls)
+            self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
             pos = 0
@@ -1563,20 +1609,22 @@ class PtpipPacket(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> PtpipPacket:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            _o_header = _cls_packet_header.__new__(_cls_packet_header)
+            _o_header = _new(_cls_packet_header)
             if end - pos < 8:
                 raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
             (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
             _o_header.len_packet = _v_header_len_packet
-            _e_header_packet_type = _members_packet_type.get(_v_header_packet_type)
-            _o_header.packet_type = _e_header_packet_type if _e_header_packet_type is not None else _coerce_packet_type(_v_header_packet_type)
+            try:
+                _o_header.packet_type = _members_packet_type[_v_header_packet_type]
+            except KeyError:
+                _o_header.packet_type = _coerce_packet_type(_v_header_packet_type)
             pos += 8
             if _v_header_len_packet < 8:
                 raise _runtime.SpecDecodeError("header.len_packet", f"{_v_header_len_packet!r} must be >= 8")
@@ -1594,13 +1642,15 @@ class PtpipPacket(KaitaiStruct):
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:
         """Fill the fields from ``buf[pos:end]``; returns the position after this struct."""
-        _o_header = _cls_packet_header.__new__(_cls_packet_header)
+        _o_header = _new(_cls_packet_header)
         if end - pos < 8:
             raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
         (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
         _o_header.len_packet = _v_header_len_packet
-        _e_header_packet_type = _members_packet_type.get(_v_header_packet_type)
-        _o_header.packet_type = _e_header_packet_type if _e_header_packet_type is not None else _coerce_packet_type(_v_header_packet_type)
+        try:
+            _o_header.packet_type = _members_packet_type[_v_header_packet_type]
+        except KeyError:
+            _o_header.packet_type = _coerce_packet_type(_v_header_packet_type)
         pos += 8
         if _v_header_len_packet < 8:
             raise _runtime.SpecDecodeError("header.len_packet", f"{_v_header_len_packet!r} must be >= 8")

@@ -14,6 +14,7 @@ from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<HI")
 
+_new = _runtime.new
 _coerce_ptp_codes_event_code = ptp_codes.EventCode.coerce
 _members_ptp_codes_event_code: dict[int, ptp_codes.EventCode] = ptp_codes._MEMBERS_EVENT_CODE
 
@@ -62,7 +63,7 @@ class UsbCancelRequest(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbCancelRequest:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -72,8 +73,10 @@ class UsbCancelRequest(KaitaiStruct):
             if end - pos < 6:
                 raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end - pos)
             (_v_cancellation_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
-            _e_cancellation_code = _members_ptp_codes_event_code.get(_v_cancellation_code)
-            self.cancellation_code = _e_cancellation_code if _e_cancellation_code is not None else _coerce_ptp_codes_event_code(_v_cancellation_code)
+            try:
+                self.cancellation_code = _members_ptp_codes_event_code[_v_cancellation_code]
+            except KeyError:
+                self.cancellation_code = _coerce_ptp_codes_event_code(_v_cancellation_code)
             self.transaction_id = _v_transaction_id
             pos += 6
         except _runtime.SpecDecodeError as exc:
@@ -86,8 +89,10 @@ class UsbCancelRequest(KaitaiStruct):
         if end - pos < 6:
             raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end - pos)
         (_v_cancellation_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
-        _e_cancellation_code = _members_ptp_codes_event_code.get(_v_cancellation_code)
-        self.cancellation_code = _e_cancellation_code if _e_cancellation_code is not None else _coerce_ptp_codes_event_code(_v_cancellation_code)
+        try:
+            self.cancellation_code = _members_ptp_codes_event_code[_v_cancellation_code]
+        except KeyError:
+            self.cancellation_code = _coerce_ptp_codes_event_code(_v_cancellation_code)
         self.transaction_id = _v_transaction_id
         pos += 6
         return pos

@@ -344,6 +344,8 @@ _META_CANON_PRODUCT_ID: dict[int, dict[str, str | int]] = {
     0x32aa: {"model": "IXUS 160"},
 }
 
+_new = _runtime.new
+
 
 class UsbCodes(KaitaiStruct):
     """USB-level numbers a PTP-over-USB client needs: the still-image class control requests and
@@ -392,7 +394,7 @@ class UsbCodes(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbCodes:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         return self
 
     def _parse(self, buf: bytes, pos: int, end: int) -> int:

@@ -14,7 +14,9 @@ from . import _runtime, ptp_codes
 from ._runtime import KaitaiStream, KaitaiStruct
 
 _S0 = struct.Struct("<HH")
+_A0: dict[int, struct.Struct] = _runtime.array_cache("<I")
 
+_new = _runtime.new
 _coerce_ptp_codes_response_code = ptp_codes.ResponseCode.coerce
 _members_ptp_codes_response_code: dict[int, ptp_codes.ResponseCode] = ptp_codes._MEMBERS_RESPONSE_CODE
 
@@ -67,7 +69,7 @@ class UsbDeviceStatus(KaitaiStruct):
     @classmethod
     def from_bytes(cls, buf: bytes | bytearray | memoryview) -> UsbDeviceStatus:
         """Parse ``buf``; raises ``SpecDecodeError`` naming the spec field on bad input."""
-        self = cls.__new__(cls)
+        self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
         pos = 0
@@ -78,15 +80,20 @@ class UsbDeviceStatus(KaitaiStruct):
                 raise _runtime.short_read(((2, "len_status"), (4, "code"),), end - pos)
             (_v_len_status, _v_code) = _S0.unpack_from(buf, pos)
             self.len_status = _v_len_status
-            _e_code = _members_ptp_codes_response_code.get(_v_code)
-            self.code = _e_code if _e_code is not None else _coerce_ptp_codes_response_code(_v_code)
+            try:
+                self.code = _members_ptp_codes_response_code[_v_code]
+            except KeyError:
+                self.code = _coerce_ptp_codes_response_code(_v_code)
             pos += 4
             if _v_len_status < 4:
                 raise _runtime.SpecDecodeError("len_status", f"{_v_len_status!r} must be >= 4")
             _n_params = (_v_len_status - 4) // 4
             if _n_params < 0 or _n_params * 4 > end - pos:
                 raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
-            self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+            _s_params = _A0.get(_n_params)
+            if _s_params is None:
+                _s_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_s_params.unpack_from(buf, pos))
             pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_device_status")
@@ -99,15 +106,20 @@ class UsbDeviceStatus(KaitaiStruct):
             raise _runtime.short_read(((2, "len_status"), (4, "code"),), end - pos)
         (_v_len_status, _v_code) = _S0.unpack_from(buf, pos)
         self.len_status = _v_len_status
-        _e_code = _members_ptp_codes_response_code.get(_v_code)
-        self.code = _e_code if _e_code is not None else _coerce_ptp_codes_response_code(_v_code)
+        try:
+            self.code = _members_ptp_codes_response_code[_v_code]
+        except KeyError:
+            self.code = _coerce_ptp_codes_response_code(_v_code)
         pos += 4
         if _v_len_status < 4:
             raise _runtime.SpecDecodeError("len_status", f"{_v_len_status!r} must be >= 4")
         _n_params = (_v_len_status - 4) // 4
         if _n_params < 0 or _n_params * 4 > end - pos:
             raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
-        self.params = list(struct.unpack_from(f"<{_n_params}I", buf, pos))
+        _s_params = _A0.get(_n_params)
+        if _s_params is None:
+            _s_params = _runtime.array_struct("<I", _n_params)
+        self.params = list(_s_params.unpack_from(buf, pos))
         pos += _n_params * 4
         return pos
 

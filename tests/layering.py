@@ -50,6 +50,7 @@ SIM_LAZY_IMPORTERS = ("chdkptp.cli", "chdkptp.demo")
 
 ALLOWED_EXTERNAL_L0 = {
     "kaitaistruct",
+    "codecs",
     "enum",
     "struct",
     "typing",
