@@ -72,6 +72,12 @@ _SCRIPT_TIMEOUT = 60.0
 _COMPILE_MSG_TIMEOUT = 2.0
 _MODES = ("record", "play")
 _REBOOT_LEAVE_TIMEOUT = 10.0
+#: Default cap on the user messages a :class:`Script` keeps unread (oldest dropped beyond it).
+MAX_PENDING_MESSAGES = 10_000
+#: Messages read per status poll at most, so a flooding script cannot starve deadline checks.
+_READ_BATCH = 64
+#: Default cap on the messages one :meth:`Script.messages` call reads.
+_MESSAGES_CAP = 1_000
 
 
 @cache
@@ -121,18 +127,51 @@ class Script:
     Messages of this script are dispatched as they are read: return values are kept for
     :meth:`wait`, user messages queue up for :meth:`messages` / :meth:`recv`, an error is
     raised by :meth:`wait`.  Messages of other script ids (stale) are dropped with a warning.
+
+    Memory stays bounded for a script that floods messages: at most ``max_pending`` unread
+    user messages are kept (default :data:`MAX_PENDING_MESSAGES`); beyond that the **oldest**
+    are dropped, counted in :attr:`dropped` and logged once.  Pass ``on_message`` to
+    :meth:`wait` (or read with :meth:`messages` / :meth:`recv`) to see every message.
     """
 
     def __init__(self, camera: Camera, script_id: int, *, line_offset: int = 0,
-                 serialized: bool = False) -> None:
+                 serialized: bool = False, max_pending: int = MAX_PENDING_MESSAGES) -> None:
+        if not isinstance(max_pending, int) or max_pending < 1:
+            raise ValueError("max_pending must be a positive int")
         self.camera = camera
         self.id = script_id
         self.line_offset = line_offset
         self.serialized = serialized
         self._results: list[Any] = []
-        self._user: deque[ScriptMessage] = deque()
+        self._user: deque[ScriptMessage] = deque(maxlen=max_pending)
         self._error: ScriptError | None = None
         self._done = False
+        #: User messages dropped because ``max_pending`` were already waiting unread.
+        self.dropped = 0
+
+    @property
+    def max_pending(self) -> int:
+        """The most unread user messages kept (settable; the oldest go beyond it)."""
+        return int(self._user.maxlen or 0)
+
+    @max_pending.setter
+    def max_pending(self, value: int) -> None:
+        if not isinstance(value, int) or value < 1:
+            raise ValueError("max_pending must be a positive int")
+        self._user = deque(self._user, maxlen=value)
+
+    @property
+    def pending(self) -> int:
+        """The number of user messages received and not yet taken."""
+        return len(self._user)
+
+    def _keep(self, msg: ScriptMessage) -> None:
+        if len(self._user) == self._user.maxlen:
+            if not self.dropped:
+                log.warning("script %d: more than %d unread messages; dropping the oldest",
+                            self.id, self._user.maxlen)
+            self.dropped += 1
+        self._user.append(msg)
 
     def __repr__(self) -> str:
         return f"<Script {self.id}{' done' if self._done else ''}>"
@@ -167,7 +206,7 @@ class Script:
         status = cam.script_status()
         got = False
         if status.has_messages:
-            while True:
+            for _ in range(_READ_BATCH):
                 msg = cam._read_msg()
                 if msg is None:
                     break
@@ -175,7 +214,7 @@ class Script:
                 user = self._dispatch(msg)
                 if user is None:
                     break
-                self._user.append(user)
+                self._keep(user)
         return (True, True) if got else (status.running, False)
 
     def wait(self, timeout: float | None = _SCRIPT_TIMEOUT, *,
@@ -184,9 +223,11 @@ class Script:
 
         Polls ScriptStatus with an adaptive schedule (first polls at once, then backing off
         to 50 ms) and reads messages with ReadScriptMsg as they appear.  User messages go to
-        ``on_message`` if given, else they stay available through :meth:`messages`.  Raises
-        ``ScriptError`` (runtime error, ``.line`` in the user's code), ``ChdkTimeoutError``
-        (the script keeps running).
+        ``on_message`` if given, else they stay available through :meth:`messages` (at most
+        :attr:`max_pending`, the oldest dropped beyond that).  The deadline is checked on
+        every pass, also while messages keep arriving.  Raises ``ScriptError`` (runtime
+        error, ``.line`` in the user's code), ``ChdkTimeoutError`` (the script is still
+        running after ``timeout`` seconds).
         """
         schedule = PollSchedule()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -198,13 +239,14 @@ class Script:
             if on_message is not None:
                 while self._user:
                     on_message(self._user.popleft())
-            if got:
-                schedule.reset()
-                continue
-            if not running:
+            if not got and not running:
                 self._done = True
                 break
-            delay = schedule.next_delay()
+            delay = 0.0
+            if got:
+                schedule.reset()
+            else:
+                delay = schedule.next_delay()
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -218,20 +260,25 @@ class Script:
             raise self._error
         return _values(self._results)
 
-    def messages(self) -> list[ScriptMessage]:
+    def messages(self, max_count: int = _MESSAGES_CAP) -> list[ScriptMessage]:
         """Return the user messages received so far (reading what is queued now); clears them.
 
-        Reading stops at the first empty poll, so this never blocks for long.  A runtime error
-        seen while reading is raised by :meth:`wait`.
+        Reads with CHDK ReadScriptMsg until the camera's queue is empty or ``max_count``
+        messages were read, so this returns promptly even while the script floods messages.
+        A runtime error seen while reading is raised by :meth:`wait`.  Raises
+        ``ValueError`` for a negative ``max_count``, ``LuaDecodeError`` for an undecodable
+        table, transport errors.
         """
+        if max_count < 0:
+            raise ValueError("max_count must be >= 0")
         if not self._done:
-            while True:
+            for _ in range(max_count):
                 msg = self.camera._read_msg()
                 if msg is None:
                     break
                 user = self._dispatch(msg)
                 if user is not None:
-                    self._user.append(user)
+                    self._keep(user)
         out = list(self._user)
         self._user.clear()
         return out
@@ -239,7 +286,9 @@ class Script:
     def recv(self, timeout: float = 0.0) -> Any:
         """Return the value of the next user message, waiting up to ``timeout`` seconds.
 
-        Returns None if none came (use :meth:`messages` to tell a nil message apart).
+        Polls CHDK ReadScriptMsg (adaptive schedule).  Returns None if none came (use
+        :meth:`messages` to tell a nil message apart).  Raises ``LuaDecodeError`` for an
+        undecodable table, transport errors (``ChdkTimeoutError``, ``DeviceError``).
         """
         schedule = PollSchedule()
         deadline = time.monotonic() + timeout
@@ -251,38 +300,65 @@ class Script:
                 user = self._dispatch(msg)
                 if user is not None:
                     return user.value
-                continue
+                if time.monotonic() < deadline:
+                    continue
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
             time.sleep(min(schedule.next_delay(), left))
 
     def __iter__(self) -> Iterator[ScriptMessage]:
-        """Yield user messages until the script ends (then raise its error, if any)."""
+        """Yield user messages until the script ends (``stream()`` without a time limit)."""
+        return self.stream()
+
+    def stream(self, timeout: float | None = None) -> Iterator[ScriptMessage]:
+        """Yield user messages until the script ends, then raise its error, if any.
+
+        Polls CHDK ScriptStatus / ReadScriptMsg like :meth:`wait`.  Raises ``ScriptError``
+        (the script failed), ``ChdkTimeoutError`` if it still runs ``timeout`` seconds after
+        the iteration started (None: no limit), transport errors.
+        """
         schedule = PollSchedule()
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             while self._user:
                 yield self._user.popleft()
             if self._done:
                 break
             running, got = self._poll_once()
-            if got:
-                schedule.reset()
-                continue
-            if not running:
+            if not got and not running:
                 self._done = True
                 continue
-            time.sleep(schedule.next_delay())
+            delay = 0.0
+            if got:
+                schedule.reset()
+            else:
+                delay = schedule.next_delay()
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:  # unread messages stay for messages() / recv()
+                    raise ChdkTimeoutError(
+                        f"script {self.id} still running after {timeout} s", script_id=self.id
+                    )
+                delay = min(delay, max(0.0, left))
+            if delay:
+                time.sleep(delay)
         if self._error is not None:
             raise self._error
 
     def send(self, value: Any, *, timeout: float = 0.0) -> None:
-        """Send ``value`` to this script (WriteScriptMsg addressed to its id); see
-        :meth:`Camera.write_script_msg`."""
+        """Send ``value`` to this script (CHDK WriteScriptMsg addressed to its id).
+
+        See :meth:`Camera.write_script_msg`; raises ``ValueError`` for an empty message,
+        ``ChdkError`` (``.status`` ``not_running`` / ``bad_id`` / ``queue_full``).
+        """
         self.camera.write_script_msg(value, script_id=self.id, timeout=timeout)
 
     def kill(self) -> None:
-        """Stop the script (runs an empty script that replaces it; protocol 2.6+)."""
+        """Stop the script (CHDK ExecuteScript of an empty script without NOKILL).
+
+        Needs protocol 2.6: raises ``UnsupportedProtocolError`` before it, transport errors.
+        """
         self.camera.kill_script()
         self._done = True
 

@@ -359,3 +359,56 @@ def test_read_event_without_argument_is_a_poll(cam: Camera) -> None:
     assert isinstance(out[0], int) and out[0] >= 0
     assert cam.read_event(0) is None
     assert cam.read_event(-1.0) is None
+
+
+FLOOD = "local i = 0\nwhile true do i = i + 1\nwrite_usb_msg(i, 100000) end\n"
+
+
+def test_wait_times_out_while_messages_keep_arriving(cam: Camera) -> None:
+    script = cam.execute_script(FLOOD)
+    script.max_pending = 50
+
+    def wait() -> object:
+        try:
+            script.wait(timeout=0.5)
+        except ChdkTimeoutError as exc:
+            return exc
+        return None
+
+    out = _in_thread(wait)
+    assert out, "wait(timeout=0.5) never returned while the script flooded messages"
+    assert isinstance(out[0], ChdkTimeoutError)
+    assert script.pending <= 50  # bounded memory: the oldest were dropped
+    assert script.dropped > 0
+    got = script.messages(max_count=10)
+    assert 0 < len(got) <= 60
+    values = [m.value for m in got]
+    assert values == sorted(values)  # the newest kept, in order
+    cam.kill_script()
+
+
+def test_messages_and_stream_are_bounded_during_a_flood(cam: Camera) -> None:
+    script = cam.execute_script(FLOOD)
+    out = _in_thread(lambda: script.messages(max_count=20))
+    assert out and isinstance(out[0], list) and len(out[0]) == 20
+
+    def take() -> object:
+        seen = 0
+        try:
+            for _msg in script.stream(timeout=0.3):
+                seen += 1
+        except ChdkTimeoutError:
+            return seen
+        return None
+
+    res = _in_thread(take)
+    assert res and isinstance(res[0], int) and res[0] > 0
+    assert script.recv(timeout=0.1) is not None
+    cam.kill_script()
+
+
+def test_max_pending_must_be_positive(cam: Camera) -> None:
+    script = cam.execute_script("return 1")
+    with pytest.raises(ValueError):
+        script.max_pending = 0
+    assert script.wait() == 1
