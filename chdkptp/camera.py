@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -380,7 +381,12 @@ class Camera:
         self._timeout = timeout
         self.device_info: PtpDeviceInfo = self._get_device_info()
         self.chdk_version: Version | None = self._probe_version()
-        self._script_lock = session.lock
+        # One script at a time (ExecuteScript → wait), held for the script's whole run; the
+        # session lock is only held per transaction, so other threads' transactions (live
+        # view, ScriptStatus, downloads) go on meanwhile.
+        self._script_lock = threading.RLock()
+        # TempData → DownloadFile pairs (chdkptp.files): nothing may replace the name between.
+        self._tempdata_lock = threading.RLock()
 
     # --- connection -----------------------------------------------------------------------
 
@@ -480,7 +486,6 @@ class Camera:
             session.close()
             self.session, self.info, self.device_info, self.chdk_version = previous
             raise
-        self._script_lock = session.lock
 
     def read_event(self, timeout: float | None = 0.0) -> Event | None:
         """The next PTP event from the camera (interrupt endpoint), or None after ``timeout``.

@@ -425,7 +425,7 @@ def _pull(cam: Camera, path: str, fh: Any, total: int, progress: Progress | None
           timeout: float | None) -> int:
     """TempData (the name) + DownloadFile streamed into ``fh``; return the byte count."""
     sink = _ProgressSink(fh, total, progress)
-    with cam._script_lock:  # nothing may replace the TempData name before DownloadFile
+    with cam._tempdata_lock:  # nothing may replace the TempData name before DownloadFile
         cam.chdk(ChdkCommand.TEMP_DATA, int(TempDataFlags(0)), data_out=encode_str(path),
                  timeout=timeout)
         try:

@@ -50,6 +50,8 @@ SESSION_ID = 1
 _MAX_TID = 0xFFFFFFFF  # reserved by ISO 15740; ids wrap to 1 before it
 _MAX_STALE = 64  # containers of earlier transactions skipped before giving up
 _CLOSE_TIMEOUT = 1.0
+#: How long closing at interpreter exit waits for another thread's transaction to finish.
+_EXIT_LOCK_TIMEOUT = 2.0
 
 #: Standard PTP storage enumeration: PowerShots refuse record mode after any of these.
 _STORAGE_ENUMERATION = frozenset(int(op) for op in OperationCode if op.storage_enumeration)
@@ -124,11 +126,15 @@ def response_error(code: int, operation: int, command_params: tuple[int, ...] = 
 _open_sessions: set[Session] = set()
 
 
-def close_all_sessions() -> None:
-    """Close every session still open (run at interpreter exit); never raises."""
+def close_all_sessions(lock_timeout: float = _EXIT_LOCK_TIMEOUT) -> None:
+    """Close every session still open (run at interpreter exit); never raises, never hangs.
+
+    A session whose lock another thread holds (a transaction in progress in a daemon
+    thread) is given ``lock_timeout`` seconds, then abandoned (see :meth:`Session.close`).
+    """
     for session in list(_open_sessions):
         try:
-            session.close()
+            session.close(lock_timeout=lock_timeout)
         except Exception as exc:  # pragma: no cover - close() already swallows errors
             log.debug("error closing %s at exit: %s", session, exc)
 
@@ -209,25 +215,39 @@ class Session:
             log.info("camera reports a session already open; using it")
         self._open = True
 
-    def close(self) -> None:
+    def close(self, *, lock_timeout: float | None = None) -> None:
         """CloseSession and release the transport; idempotent, never raises.
 
         Safe after a Ctrl-C in the middle of a transaction (the transaction is cancelled
-        first) and on a camera that already left the bus.
+        first) and on a camera that already left the bus.  With ``lock_timeout`` (seconds),
+        if another thread's transaction still holds the session lock after that long, the
+        session is only marked closed (no CloseSession; the transport is left to that
+        thread), so closing at exit cannot hang on a daemon thread.
         """
-        with self.lock:
-            was_open, self._open = self._open, False
+        if not self.lock.acquire(timeout=-1 if lock_timeout is None else max(0.0, lock_timeout)):
+            log.warning("%r: a transaction of another thread is still running; abandoning "
+                        "the session without CloseSession", self)
+            self._open = False
             _open_sessions.discard(self)
-            try:
-                if was_open:
-                    if self._dirty:
-                        self._resync(timeout=_CLOSE_TIMEOUT)
-                    self._run(OperationCode.CLOSE_SESSION, (), tid=self._next_tid(),
-                              timeout=_CLOSE_TIMEOUT)
-            except (ChdkPtpError, OSError) as exc:
-                log.debug("ignoring error while closing the session: %s", exc)
-            finally:
-                self.transport.close()
+            return
+        try:
+            self._close_locked()
+        finally:
+            self.lock.release()
+
+    def _close_locked(self) -> None:
+        was_open, self._open = self._open, False
+        _open_sessions.discard(self)
+        try:
+            if was_open:
+                if self._dirty:
+                    self._resync(timeout=_CLOSE_TIMEOUT)
+                self._run(OperationCode.CLOSE_SESSION, (), tid=self._next_tid(),
+                          timeout=_CLOSE_TIMEOUT)
+        except (ChdkPtpError, OSError) as exc:
+            log.debug("ignoring error while closing the session: %s", exc)
+        finally:
+            self.transport.close()
 
     # --- transactions -------------------------------------------------------------------
 

@@ -412,3 +412,55 @@ def test_max_pending_must_be_positive(cam: Camera) -> None:
     with pytest.raises(ValueError):
         script.max_pending = 0
     assert script.wait() == 1
+
+
+def test_other_threads_run_transactions_while_run_lua_waits(cam: Camera,
+                                                            sim: SimulatedCamera) -> None:
+    finished = threading.Event()
+    errors: list[BaseException] = []
+
+    def long_script() -> None:
+        try:
+            cam.run_lua("sleep(3000)\nreturn 1", timeout=30.0)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=long_script, daemon=True)
+    worker.start()
+    for _ in range(2000):  # the script has started once the camera says so
+        if sim.scripts.running:
+            break
+        threading.Event().wait(0.001)
+    assert sim.scripts.running
+    status = cam.script_status()
+    frame = cam.live_view_frame()
+    assert not finished.is_set(), "script_status / live_view_frame waited for the script"
+    assert status.running
+    assert frame.viewport is not None
+    worker.join(30.0)
+    assert finished.is_set() and not errors
+
+
+def test_close_all_sessions_does_not_hang_on_a_busy_session(cam: Camera) -> None:
+    from chdkptp.session import close_all_sessions
+
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:  # stands for a daemon thread stuck inside a transaction
+        with cam.session.lock:
+            held.set()
+            release.wait(30.0)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert held.wait(5.0)
+    try:
+        out = _in_thread(lambda: close_all_sessions(lock_timeout=0.05))
+        assert out == [None], "close_all_sessions blocked on the busy session"
+        assert cam.closed
+    finally:
+        release.set()
+        holder.join(5.0)
