@@ -592,9 +592,11 @@ class Camera:
 
         Flags as chdkptp sends them: NOKILL (unless ``kill_running``) and flush both message
         queues (unless ``flush=False``); cameras before protocol 2.6 get a ScriptStatus check
-        instead.  With ``serialize`` the table serializer (``camera_lua/serialize.lua``) is
-        prepended so table values keep their types; error lines are still counted in
-        ``code``.  Raises ``ScriptError`` (kind "compile", ``.line``), ``ScriptRunningError``.
+        instead, and there a running script is never replaced (``kill_running`` raises
+        ``UnsupportedProtocolError``: it can crash those cameras).  With ``serialize`` the
+        table serializer (``camera_lua/serialize.lua``) is prepended so table values keep
+        their types; error lines are still counted in ``code``.  Raises ``ScriptError`` (kind
+        "compile", ``.line``), ``ScriptRunningError``, ``UnsupportedProtocolError``.
         """
         if not isinstance(code, str):
             raise TypeError("code must be a str")
@@ -610,7 +612,14 @@ class Camera:
             flags = exec_flags(version, kill_running=kill_running, flush=flush)
             if not supports(version, "exec_flags"):
                 status = self.script_status()
-                if status.running and not kill_running:
+                if status.running and kill_running:
+                    # ExecuteScript over a running script (flags 0) can crash CHDK before 2.6.
+                    raise UnsupportedProtocolError(
+                        f"replacing a running script needs CHDK PTP protocol 2.6 or newer; the "
+                        f"camera has {version[0]}.{version[1]} (wait for the script to end)",
+                        feature="exec_flags", version=version,
+                    )
+                if status.running:
                     raise ScriptRunningError(
                         "a script is already running; pass kill_running=True to replace it"
                     )

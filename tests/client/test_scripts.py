@@ -464,3 +464,19 @@ def test_close_all_sessions_does_not_hang_on_a_busy_session(cam: Camera) -> None
     finally:
         release.set()
         holder.join(5.0)
+
+
+@pytest.mark.simcam(chdk_version=(2, 5))
+def test_old_protocol_never_kills_a_running_script(cam: Camera, sim: SimulatedCamera) -> None:
+    running = cam.execute_script("sleep(300)\nreturn 7")
+    executes = len(exec_flags_sent(sim))
+    with pytest.raises(UnsupportedProtocolError):
+        cam.execute_script("return 1", kill_running=True)
+    with pytest.raises(UnsupportedProtocolError):
+        cam.run_lua("return 1", kill_running=True)
+    with pytest.raises(UnsupportedProtocolError):
+        cam.reboot()
+    assert len(exec_flags_sent(sim)) == executes  # nothing was sent over the running script
+    assert sim.reboots == []
+    assert running.wait(5) == 7
+    assert cam.run_lua("return 2", kill_running=True) == 2  # nothing running: allowed
