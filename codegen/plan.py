@@ -62,6 +62,7 @@ class ClassPlan:
     instance_fields: list[str]
     params: list[InitParam]
     parse_body: list[str]
+    from_bytes_body: list[str]
     write_body: list[str]
     props: list[Prop]
     nested: list[ClassPlan]
@@ -83,6 +84,22 @@ class EnumPlan:
     members: list[tuple[str, str, list[str]]]  # (NAME, value literal, doc lines)
     meta_keys: list[str]
     meta_table: list[tuple[str, str]]  # (value literal, dict literal)
+
+
+_POS = re.compile(r"\bpos\b")
+_POS_UPDATE = re.compile(r"pos (\+=|=) [\w +*-]+")  # plain arithmetic, no call
+
+
+def _drop_last_pos_update(lines: list[str]) -> list[str]:
+    """Without the last top-level ``pos`` assignment when nothing after it reads ``pos``
+    (``from_bytes`` does not need the final position)."""
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if _POS_UPDATE.fullmatch(line):
+            return lines[:i] + lines[i + 1 :]
+        if _POS.search(line):
+            return lines
+    return lines
 
 
 def q(value: str | bytes) -> str:
@@ -149,6 +166,9 @@ class _Planner:
         # object while a leaf child struct is parsed inline).
         self.obj_name = "self"
         self.derived: list[str] = []
+        # Planning the body of from_bytes (end == len(buf)); pos still a known constant.
+        self.top = False
+        self.const_pos: int | None = None
 
     def err(self, path: str, problem: str) -> SpecError:
         return SpecError(self.spec.file, path, problem)
@@ -299,6 +319,7 @@ class _Planner:
             params=[self.init_param(a) for a in td.seq]
             + [self.init_param(a) for a in td.instances if a.pos is not None],
             parse_body=self.parse_body(td, has_pos),
+            from_bytes_body=self.parse_body(td, has_pos, top=True),
             write_body=self.write_body(td),
             props=[self.instance_prop(td, a) for a in td.instances],
             nested=nested,
@@ -382,20 +403,47 @@ class _Planner:
 
     # -- parsing -----------------------------------------------------------------------------
 
-    def parse_body(self, td: TypeDef, has_pos: bool) -> list[str]:
+    def parse_body(self, td: TypeDef, has_pos: bool, top: bool = False) -> list[str]:
+        """The statements of ``_parse`` (ending in ``return pos``), or with ``top`` those of
+        ``from_bytes`` (no return): there ``pos`` starts at 0 and ``end == len(buf)``, so the
+        reads before the first variable-length field use constant offsets and a short buffer
+        is detected by ``struct.error``/``IndexError`` instead of a length test per run."""
         self.known_locals = {}
         self.locals_ok = True
         lines: list[str] = []
         uses_start = has_pos or any(
             ex.uses_io(n) for a in td.seq for n in (a.size, a.cond, a.repeat_expr) if n is not None
         )
-        if uses_start:
-            lines.append("start = pos")
-        if has_pos:
-            lines += ["self._buf = buf", "self._io_start = start", "self._io_end = end"]
-        lines += self.seq_reads(td, "self")
-        lines.append("return pos")
+        uses_io = uses_start or any(
+            ex.uses_io(n)
+            for a in td.seq
+            for n in (a.valid_eq, a.valid_min, a.valid_max, *(a.valid_any_of or []))
+            if n is not None
+        )
+        self.top = top
+        self.const_pos = 0 if top and not uses_io else None
+        if top and self.const_pos is None:
+            lines.append("pos = 0")
+        try:
+            if uses_start:
+                lines.append("start = pos")
+            if has_pos:
+                lines += ["self._buf = buf", "self._io_start = start", "self._io_end = end"]
+            lines += self.seq_reads(td, "self")
+        finally:
+            self.top, self.const_pos = False, None
+        if not top:
+            lines.append("return pos")
+        else:
+            lines = _drop_last_pos_update(lines)
         return lines
+
+    def flush_pos(self) -> list[str]:
+        """Give ``pos`` its value while it is still a known constant (the next read needs it)."""
+        if self.const_pos is None:
+            return []
+        value, self.const_pos = self.const_pos, None
+        return [f"pos = {value}"]
 
     def seq_reads(self, td: TypeDef, obj: str) -> list[str]:
         """Statements reading every seq field of ``td`` into ``obj`` (fixed runs grouped)."""
@@ -471,10 +519,6 @@ class _Planner:
         for a in run:
             off += a.prim_size
             layout.append(f"({off}, {q(prefix + a.id)})")
-        lines = [
-            f"if end - pos < {size}:",
-            f"    raise _runtime.short_read(({', '.join(layout)},), end - pos)",
-        ]
         targets = []
         post: list[str] = []
         local = prefix.replace(".", "_")
@@ -495,14 +539,25 @@ class _Planner:
                 if self.locals_ok:
                     key = (*path_prefix, a.id)
                     self.known_locals[key] = v
+        at = self.at()
+        short = f"_runtime.short_read(({', '.join(layout)},), {self.left()})"
         if len(run) == 1 and run[0].prim == "B":
-            lines.append(f"{targets[0]} = buf[pos]")
+            read, failure = f"{targets[0]} = buf[{at}]", "IndexError"
         else:
             const = self.struct_const(fmt)
             lhs = ", ".join(targets) + ("," if len(targets) == 1 else "")
-            lines.append(f"({lhs}) = {const}.unpack_from(buf, pos)")
+            args = "buf" if at == "0" else f"buf, {at}"
+            read, failure = f"({lhs}) = {const}.unpack_from({args})", "struct.error"
+        if self.top:
+            # end == len(buf): the read itself fails exactly when the run does not fit.
+            lines = ["try:", f"    {read}", f"except {failure}:", f"    raise {short} from None"]
+        else:
+            lines = [f"if end - pos < {size}:", f"    raise {short}", read]
         lines += post
-        lines.append(f"pos += {size}")
+        if self.const_pos is None:
+            lines.append(f"pos += {size}")
+        else:
+            self.const_pos += size
         for a in run:
             checked = f"{obj}.{a.id}" if a.enum else f"_v_{local}{a.id}"
             lines += self.valid_checks(a, checked, prefix)
@@ -564,6 +619,20 @@ class _Planner:
         return a.id
 
     def read_attr(self, a: Attr, target: str, td: TypeDef) -> list[str]:
+        if (
+            a.cond is None
+            and not a.repeat
+            and (
+                (a.kind == "user" and self.inlinable(a))
+                or (a.kind in ("bytes", "str") and a.size is not None and a.contents is None)
+            )
+        ):
+            # A fixed run or a sized byte/text field: planned against a constant pos.
+            return self.read_attr_no_cond(a, target, td)
+        flushed = self.flush_pos()
+        return flushed + self.read_attr_flushed(a, target, td)
+
+    def read_attr_flushed(self, a: Attr, target: str, td: TypeDef) -> list[str]:
         if a.cond is not None or a.repeat:
             # Locals assigned in a branch or loop may be unbound afterwards: do not reuse them.
             saved, self.locals_ok = self.locals_ok, False
@@ -582,12 +651,23 @@ class _Planner:
         assert a.size is not None
         size = self.py(a.size, a, True, "size")
         blame = self.blame(a, a.size)
+        left = self.left()
         return [
             f"{local} = {size}",
-            f"if {local} < 0 or {local} > end - pos:",
+            f"if {local} < 0 or {local} > {left}:",
             f'    raise _runtime.SpecDecodeError({q(blame)}, f"{a.id} needs {{{local}}} bytes, '
-            f'{{end - pos}} left")',
+            f'{{{left}}} left")',
         ]
+
+    def at(self) -> str:
+        """The current position: ``pos``, or the constant it would hold."""
+        return "pos" if self.const_pos is None else str(self.const_pos)
+
+    def left(self) -> str:
+        """Bytes left from the current position to ``end``."""
+        if self.const_pos is None:
+            return "end - pos"
+        return f"end - {self.const_pos}" if self.const_pos else "end"
 
     def term_bytes(self, a: Attr) -> bytes:
         assert a.terminator is not None
@@ -668,8 +748,11 @@ class _Planner:
         if a.size is not None or a.size_eos:
             if a.size is not None:
                 lines += self.sized(a, n)
-                lines.append(f"{raw} = buf[pos : pos + {n}]")
-                lines.append(f"pos += {n}")
+                at = self.at()
+                part = f"buf[{at} : {at} + {n}]" if at != "0" else f"buf[:{n}]"
+                lines.append(f"{raw} = {part}")
+                lines.append(f"pos += {n}" if at == "pos" else f"pos = {at} + {n}")
+                self.const_pos = None
             else:
                 lines.append(f"{raw} = buf[pos:end]")
                 lines.append("pos = end")

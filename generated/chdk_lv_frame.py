@@ -118,13 +118,13 @@ class ChdkLvFrame(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 28:
-                    raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
-                (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+                try:
+                    (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end) from None
                 self.version_major = _v_version_major
                 self.version_minor = _v_version_minor
                 try:
@@ -138,7 +138,6 @@ class ChdkLvFrame(KaitaiStruct):
                 self.ofs_palette = _v_ofs_palette
                 self.ofs_vp_desc = _v_ofs_vp_desc
                 self.ofs_bm_desc = _v_ofs_bm_desc
-                pos += 28
                 if _v_version_major != 2:
                     raise _runtime.SpecDecodeError("version_major", f"{_v_version_major!r} must be 2")
                 if _v_version_minor < 0:
@@ -149,6 +148,7 @@ class ChdkLvFrame(KaitaiStruct):
                     raise _runtime.SpecDecodeError("ofs_vp_desc", f"{_v_ofs_vp_desc!r} must be >= 0")
                 if _v_ofs_bm_desc < 0:
                     raise _runtime.SpecDecodeError("ofs_bm_desc", f"{_v_ofs_bm_desc!r} must be >= 0")
+                pos = 28
                 if _v_version_minor >= 2:
                     if end - pos < 4:
                         raise _runtime.short_read(((4, "ofs_bmo_desc"),), end - pos)
@@ -297,13 +297,13 @@ class ChdkLvFrame(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 36:
-                    raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end - pos)
-                (_v_fb_type, _v_ofs_data, _v_buffer_width, _v_visible_width, _v_visible_height, _v_margin_left, _v_margin_top, _v_margin_right, _v_margin_bot) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_fb_type, _v_ofs_data, _v_buffer_width, _v_visible_width, _v_visible_height, _v_margin_left, _v_margin_top, _v_margin_right, _v_margin_bot) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "fb_type"), (8, "ofs_data"), (12, "buffer_width"), (16, "visible_width"), (20, "visible_height"), (24, "margin_left"), (28, "margin_top"), (32, "margin_right"), (36, "margin_bot"),), end) from None
                 try:
                     self.fb_type = _members_chdk_codes_framebuffer_type[_v_fb_type]
                 except KeyError:
@@ -316,7 +316,6 @@ class ChdkLvFrame(KaitaiStruct):
                 self.margin_top = _v_margin_top
                 self.margin_right = _v_margin_right
                 self.margin_bot = _v_margin_bot
-                pos += 36
                 if _v_ofs_data < 0:
                     raise _runtime.SpecDecodeError("ofs_data", f"{_v_ofs_data!r} must be >= 0")
             except _runtime.SpecDecodeError as exc:
@@ -404,19 +403,20 @@ class ChdkLvFrame(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
+            pos = 0
             start = pos
             self._buf = buf
             self._io_start = start
             self._io_end = end
             _o_header = _new(_cls_lv_data_header)
             try:
-                if end - pos < 28:
-                    raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos)
-                (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+                try:
+                    (_v_version_major, _v_version_minor, _v_lcd_aspect_ratio, _v_palette_type, _v_ofs_palette, _v_ofs_vp_desc, _v_ofs_bm_desc) = _S0.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "version_major"), (8, "version_minor"), (12, "lcd_aspect_ratio"), (16, "palette_type"), (20, "ofs_palette"), (24, "ofs_vp_desc"), (28, "ofs_bm_desc"),), end - pos) from None
                 _o_header.version_major = _v_version_major
                 _o_header.version_minor = _v_version_minor
                 try:

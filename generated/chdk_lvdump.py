@@ -126,21 +126,21 @@ class ChdkLvdump(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
+                pos = 0
                 if buf[pos : pos + 4] != b"chlv":
                     raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
                 self.magic = b"chlv"
                 pos += 4
-                if end - pos < 12:
-                    raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos)
-                (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+                try:
+                    (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos) from None
                 self.len_header = _v_len_header
                 self.version_major = _v_version_major
                 self.version_minor = _v_version_minor
-                pos += 12
                 if _v_len_header < 8:
                     raise _runtime.SpecDecodeError("len_header", f"{_v_len_header!r} must be >= 8")
             except _runtime.SpecDecodeError as exc:
@@ -232,20 +232,18 @@ class ChdkLvdump(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "len_frame"),), end - pos)
-                (_v_len_frame,) = _S1.unpack_from(buf, pos)
+                try:
+                    (_v_len_frame,) = _S1.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "len_frame"),), end) from None
                 self.len_frame = _v_len_frame
-                pos += 4
                 _n_frame = _v_len_frame
-                if _n_frame < 0 or _n_frame > end - pos:
-                    raise _runtime.SpecDecodeError("len_frame", f"frame needs {_n_frame} bytes, {end - pos} left")
-                _r_frame = buf[pos : pos + _n_frame]
-                pos += _n_frame
+                if _n_frame < 0 or _n_frame > end - 4:
+                    raise _runtime.SpecDecodeError("len_frame", f"frame needs {_n_frame} bytes, {end - 4} left")
+                _r_frame = buf[4 : 4 + _n_frame]
                 self.frame = _r_frame
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("lvdump_record")
@@ -329,19 +327,20 @@ class ChdkLvdump(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
+            pos = 0
             _o_header = _new(_cls_lvdump_header)
             try:
                 if buf[pos : pos + 4] != b"chlv":
                     raise _runtime.SpecDecodeError("magic", f"expected 63686c76, got {buf[pos : pos + 4].hex()}")
                 _o_header.magic = b"chlv"
                 pos += 4
-                if end - pos < 12:
-                    raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos)
-                (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+                try:
+                    (_v_len_header, _v_version_major, _v_version_minor) = _S0.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "len_header"), (8, "version_major"), (12, "version_minor"),), end - pos) from None
                 _o_header.len_header = _v_len_header
                 _o_header.version_major = _v_version_major
                 _o_header.version_minor = _v_version_minor

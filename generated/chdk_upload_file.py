@@ -69,25 +69,23 @@ class ChdkUploadFile(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            if end - pos < 4:
-                raise _runtime.short_read(((4, "len_name"),), end - pos)
-            (_v_len_name,) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_len_name,) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((4, "len_name"),), end) from None
             self.len_name = _v_len_name
-            pos += 4
             if _v_len_name < 1:
                 raise _runtime.SpecDecodeError("len_name", f"{_v_len_name!r} must be >= 1")
             _n_name = _v_len_name
-            if _n_name < 0 or _n_name > end - pos:
-                raise _runtime.SpecDecodeError("len_name", f"name needs {_n_name} bytes, {end - pos} left")
-            _r_name = buf[pos : pos + _n_name]
-            pos += _n_name
+            if _n_name < 0 or _n_name > end - 4:
+                raise _runtime.SpecDecodeError("len_name", f"name needs {_n_name} bytes, {end - 4} left")
+            _r_name = buf[4 : 4 + _n_name]
+            pos = 4 + _n_name
             self.name = _r_name
             _r_contents = buf[pos:end]
-            pos = end
             self.contents = _r_contents
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("chdk_upload_file")

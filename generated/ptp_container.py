@@ -66,14 +66,14 @@ class PtpContainer(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
             _o_header = _new(_cls_ptp_container_header_ptp_container_header)
-            if end - pos < 12:
-                raise _runtime.short_read(((4, "header.len_container"), (6, "header.container_type"), (8, "header.code"), (12, "header.transaction_id"),), end - pos)
-            (_v_header_len_container, _v_header_container_type, _v_header_code, _v_header_transaction_id) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_header_len_container, _v_header_container_type, _v_header_code, _v_header_transaction_id) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((4, "header.len_container"), (6, "header.container_type"), (8, "header.code"), (12, "header.transaction_id"),), end) from None
             _o_header.len_container = _v_header_len_container
             try:
                 _o_header.container_type = _members_ptp_codes_container_type[_v_header_container_type]
@@ -81,15 +81,13 @@ class PtpContainer(KaitaiStruct):
                 _o_header.container_type = _coerce_ptp_codes_container_type(_v_header_container_type)
             _o_header.code = _v_header_code
             _o_header.transaction_id = _v_header_transaction_id
-            pos += 12
             if _v_header_len_container < 12:
                 raise _runtime.SpecDecodeError("header.len_container", f"{_v_header_len_container!r} must be >= 12")
             self.header = _o_header
             _n_payload = _v_header_len_container - 12
-            if _n_payload < 0 or _n_payload > end - pos:
-                raise _runtime.SpecDecodeError("header.len_container", f"payload needs {_n_payload} bytes, {end - pos} left")
-            _r_payload = buf[pos : pos + _n_payload]
-            pos += _n_payload
+            if _n_payload < 0 or _n_payload > end - 12:
+                raise _runtime.SpecDecodeError("header.len_container", f"payload needs {_n_payload} bytes, {end - 12} left")
+            _r_payload = buf[12 : 12 + _n_payload]
             self.payload = _r_payload
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_container")

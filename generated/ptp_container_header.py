@@ -72,13 +72,13 @@ class PtpContainerHeader(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            if end - pos < 12:
-                raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
-            (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end) from None
             self.len_container = _v_len_container
             try:
                 self.container_type = _members_ptp_codes_container_type[_v_container_type]
@@ -86,7 +86,6 @@ class PtpContainerHeader(KaitaiStruct):
                 self.container_type = _coerce_ptp_codes_container_type(_v_container_type)
             self.code = _v_code
             self.transaction_id = _v_transaction_id
-            pos += 12
             if _v_len_container < 12:
                 raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be >= 12")
         except _runtime.SpecDecodeError as exc:

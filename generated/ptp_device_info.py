@@ -107,22 +107,23 @@ class PtpDeviceInfo(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            if end - pos < 8:
-                raise _runtime.short_read(((2, "standard_version"), (6, "vendor_extension_id"), (8, "vendor_extension_version"),), end - pos)
-            (_v_standard_version, _v_vendor_extension_id, _v_vendor_extension_version) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_standard_version, _v_vendor_extension_id, _v_vendor_extension_version) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((2, "standard_version"), (6, "vendor_extension_id"), (8, "vendor_extension_version"),), end) from None
             self.standard_version = _v_standard_version
             self.vendor_extension_id = _v_vendor_extension_id
             self.vendor_extension_version = _v_vendor_extension_version
-            pos += 8
+            pos = 8
             _o_vendor_extension_desc = _new(_cls_ptp_types_ptp_string)
             try:
-                if end - pos < 1:
-                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
-                _v_num_chars = buf[pos]
+                try:
+                    _v_num_chars = buf[pos]
+                except IndexError:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos) from None
                 _o_vendor_extension_desc.num_chars = _v_num_chars
                 pos += 1
                 _n_value = _v_num_chars * 2
@@ -142,16 +143,18 @@ class PtpDeviceInfo(KaitaiStruct):
                 exc.add_prefix("vendor_extension_desc")
                 raise
             self.vendor_extension_desc = _o_vendor_extension_desc
-            if end - pos < 2:
-                raise _runtime.short_read(((2, "functional_mode"),), end - pos)
-            (_v_functional_mode,) = _S1.unpack_from(buf, pos)
+            try:
+                (_v_functional_mode,) = _S1.unpack_from(buf, pos)
+            except struct.error:
+                raise _runtime.short_read(((2, "functional_mode"),), end - pos) from None
             self.functional_mode = _v_functional_mode
             pos += 2
             _o_operations_supported = _new(_cls_ptp_types_ptp_array_u2)
             try:
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S2.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos) from None
                 _o_operations_supported.num_items = _v_num_items
                 pos += 4
                 _n_items = _v_num_items
@@ -168,9 +171,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.operations_supported = _o_operations_supported
             _o_events_supported = _new(_cls_ptp_types_ptp_array_u2)
             try:
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S2.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos) from None
                 _o_events_supported.num_items = _v_num_items
                 pos += 4
                 _n_items = _v_num_items
@@ -187,9 +191,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.events_supported = _o_events_supported
             _o_device_properties_supported = _new(_cls_ptp_types_ptp_array_u2)
             try:
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S2.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos) from None
                 _o_device_properties_supported.num_items = _v_num_items
                 pos += 4
                 _n_items = _v_num_items
@@ -206,9 +211,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.device_properties_supported = _o_device_properties_supported
             _o_capture_formats = _new(_cls_ptp_types_ptp_array_u2)
             try:
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S2.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos) from None
                 _o_capture_formats.num_items = _v_num_items
                 pos += 4
                 _n_items = _v_num_items
@@ -225,9 +231,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.capture_formats = _o_capture_formats
             _o_image_formats = _new(_cls_ptp_types_ptp_array_u2)
             try:
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S2.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end - pos) from None
                 _o_image_formats.num_items = _v_num_items
                 pos += 4
                 _n_items = _v_num_items
@@ -244,9 +251,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.image_formats = _o_image_formats
             _o_manufacturer = _new(_cls_ptp_types_ptp_string)
             try:
-                if end - pos < 1:
-                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
-                _v_num_chars = buf[pos]
+                try:
+                    _v_num_chars = buf[pos]
+                except IndexError:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos) from None
                 _o_manufacturer.num_chars = _v_num_chars
                 pos += 1
                 _n_value = _v_num_chars * 2
@@ -268,9 +276,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.manufacturer = _o_manufacturer
             _o_model = _new(_cls_ptp_types_ptp_string)
             try:
-                if end - pos < 1:
-                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
-                _v_num_chars = buf[pos]
+                try:
+                    _v_num_chars = buf[pos]
+                except IndexError:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos) from None
                 _o_model.num_chars = _v_num_chars
                 pos += 1
                 _n_value = _v_num_chars * 2
@@ -292,9 +301,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.model = _o_model
             _o_device_version = _new(_cls_ptp_types_ptp_string)
             try:
-                if end - pos < 1:
-                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
-                _v_num_chars = buf[pos]
+                try:
+                    _v_num_chars = buf[pos]
+                except IndexError:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos) from None
                 _o_device_version.num_chars = _v_num_chars
                 pos += 1
                 _n_value = _v_num_chars * 2
@@ -316,9 +326,10 @@ class PtpDeviceInfo(KaitaiStruct):
             self.device_version = _o_device_version
             _o_serial_number = _new(_cls_ptp_types_ptp_string)
             try:
-                if end - pos < 1:
-                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
-                _v_num_chars = buf[pos]
+                try:
+                    _v_num_chars = buf[pos]
+                except IndexError:
+                    raise _runtime.short_read(((1, "num_chars"),), end - pos) from None
                 _o_serial_number.num_chars = _v_num_chars
                 pos += 1
                 _n_value = _v_num_chars * 2

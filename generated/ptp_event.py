@@ -78,13 +78,13 @@ class PtpEvent(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            if end - pos < 12:
-                raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end - pos)
-            (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_len_container, _v_container_type, _v_code, _v_transaction_id) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((4, "len_container"), (6, "container_type"), (8, "code"), (12, "transaction_id"),), end) from None
             self.len_container = _v_len_container
             try:
                 self.container_type = _members_ptp_codes_container_type[_v_container_type]
@@ -95,11 +95,11 @@ class PtpEvent(KaitaiStruct):
             except KeyError:
                 self.code = _coerce_ptp_codes_event_code(_v_code)
             self.transaction_id = _v_transaction_id
-            pos += 12
             if _v_len_container < 12:
                 raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be >= 12")
             if _v_len_container > 24:
                 raise _runtime.SpecDecodeError("len_container", f"{_v_len_container!r} must be <= 24")
+            pos = 12
             _n_params = (_v_len_container - 12) // 4
             if _n_params < 0 or _n_params * 4 > end - pos:
                 raise _runtime.SpecDecodeError("len_container", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
@@ -107,7 +107,6 @@ class PtpEvent(KaitaiStruct):
             if _s_params is None:
                 _s_params = _runtime.array_struct("<I", _n_params)
             self.params = list(_s_params.unpack_from(buf, pos))
-            pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_event")
             raise

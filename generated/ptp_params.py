@@ -61,10 +61,10 @@ class PtpParams(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
+            pos = 0
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
@@ -72,7 +72,6 @@ class PtpParams(KaitaiStruct):
             if _s_params is None:
                 _s_params = _runtime.array_struct("<I", _n_params)
             self.params = list(_s_params.unpack_from(buf, pos))
-            pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptp_params")
             raise

@@ -83,20 +83,18 @@ class PtpTypes(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 1:
-                    raise _runtime.short_read(((1, "num_chars"),), end - pos)
-                _v_num_chars = buf[pos]
+                try:
+                    _v_num_chars = buf[0]
+                except IndexError:
+                    raise _runtime.short_read(((1, "num_chars"),), end) from None
                 self.num_chars = _v_num_chars
-                pos += 1
                 _n_value = _v_num_chars * 2
-                if _n_value < 0 or _n_value > end - pos:
-                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - pos} left")
-                _r_value = buf[pos : pos + _n_value]
-                pos += _n_value
+                if _n_value < 0 or _n_value > end - 1:
+                    raise _runtime.SpecDecodeError("num_chars", f"value needs {_n_value} bytes, {end - 1} left")
+                _r_value = buf[1 : 1 + _n_value]
                 try:
                     _s_value = _decode_utf_16_le(_r_value, None, True)[0]
                     _t_value = _s_value.find("\x00")
@@ -209,20 +207,19 @@ class PtpTypes(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S1.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S1.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end) from None
                 self.num_items = _v_num_items
-                pos += 4
+                pos = 4
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 1 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 1 bytes do not fit in {end - pos} bytes")
                 self.items = list(buf[pos : pos + _n_items])
-                pos += _n_items
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u1")
                 raise
@@ -310,15 +307,15 @@ class PtpTypes(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S1.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S1.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end) from None
                 self.num_items = _v_num_items
-                pos += 4
+                pos = 4
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
@@ -326,7 +323,6 @@ class PtpTypes(KaitaiStruct):
                 if _s_items is None:
                     _s_items = _runtime.array_struct("<H", _n_items)
                 self.items = list(_s_items.unpack_from(buf, pos))
-                pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u2")
                 raise
@@ -417,15 +413,15 @@ class PtpTypes(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "num_items"),), end - pos)
-                (_v_num_items,) = _S1.unpack_from(buf, pos)
+                try:
+                    (_v_num_items,) = _S1.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "num_items"),), end) from None
                 self.num_items = _v_num_items
-                pos += 4
+                pos = 4
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 4 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
@@ -433,7 +429,6 @@ class PtpTypes(KaitaiStruct):
                 if _s_items is None:
                     _s_items = _runtime.array_struct("<I", _n_items)
                 self.items = list(_s_items.unpack_from(buf, pos))
-                pos += _n_items * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u4")
                 raise

@@ -326,19 +326,18 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 8:
-                    raise _runtime.short_read(((4, "len_packet"), (8, "packet_type"),), end - pos)
-                (_v_len_packet, _v_packet_type) = _S0.unpack_from(buf, pos)
+                try:
+                    (_v_len_packet, _v_packet_type) = _S0.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "len_packet"), (8, "packet_type"),), end) from None
                 self.len_packet = _v_len_packet
                 try:
                     self.packet_type = _members_packet_type[_v_packet_type]
                 except KeyError:
                     self.packet_type = _coerce_packet_type(_v_packet_type)
-                pos += 8
                 if _v_len_packet < 8:
                     raise _runtime.SpecDecodeError("len_packet", f"{_v_len_packet!r} must be >= 8")
             except _runtime.SpecDecodeError as exc:
@@ -435,15 +434,14 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
                 _n_guid = 16
-                if _n_guid < 0 or _n_guid > end - pos:
-                    raise _runtime.SpecDecodeError("guid", f"guid needs {_n_guid} bytes, {end - pos} left")
-                _r_guid = buf[pos : pos + _n_guid]
-                pos += _n_guid
+                if _n_guid < 0 or _n_guid > end:
+                    raise _runtime.SpecDecodeError("guid", f"guid needs {_n_guid} bytes, {end} left")
+                _r_guid = buf[:_n_guid]
+                pos = 0 + _n_guid
                 self.guid = _r_guid
                 _i_friendly_name = _runtime.find_term(buf, b"\x00\x00", pos, end)
                 if _i_friendly_name < 0:
@@ -454,12 +452,12 @@ class PtpipPacket(KaitaiStruct):
                     self.friendly_name = _decode_utf_16_le(_r_friendly_name, None, True)[0]
                 except UnicodeDecodeError as exc:
                     raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
-                if end - pos < 4:
-                    raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos)
-                (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+                try:
+                    (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos) from None
                 self.version_minor = _v_version_minor
                 self.version_major = _v_version_major
-                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_command_request")
                 raise
@@ -575,20 +573,19 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "connection_number"),), end - pos)
-                (_v_connection_number,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_connection_number,) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "connection_number"),), end) from None
                 self.connection_number = _v_connection_number
-                pos += 4
                 _n_guid = 16
-                if _n_guid < 0 or _n_guid > end - pos:
-                    raise _runtime.SpecDecodeError("guid", f"guid needs {_n_guid} bytes, {end - pos} left")
-                _r_guid = buf[pos : pos + _n_guid]
-                pos += _n_guid
+                if _n_guid < 0 or _n_guid > end - 4:
+                    raise _runtime.SpecDecodeError("guid", f"guid needs {_n_guid} bytes, {end - 4} left")
+                _r_guid = buf[4 : 4 + _n_guid]
+                pos = 4 + _n_guid
                 self.guid = _r_guid
                 _i_friendly_name = _runtime.find_term(buf, b"\x00\x00", pos, end)
                 if _i_friendly_name < 0:
@@ -599,12 +596,12 @@ class PtpipPacket(KaitaiStruct):
                     self.friendly_name = _decode_utf_16_le(_r_friendly_name, None, True)[0]
                 except UnicodeDecodeError as exc:
                     raise _runtime.SpecDecodeError("friendly_name", f"invalid utf-16-le: {exc.reason}") from exc
-                if end - pos < 4:
-                    raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos)
-                (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+                try:
+                    (_v_version_minor, _v_version_major) = _S1.unpack_from(buf, pos)
+                except struct.error:
+                    raise _runtime.short_read(((2, "version_minor"), (4, "version_major"),), end - pos) from None
                 self.version_minor = _v_version_minor
                 self.version_major = _v_version_major
-                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_command_ack")
                 raise
@@ -712,15 +709,14 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "connection_number"),), end - pos)
-                (_v_connection_number,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_connection_number,) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "connection_number"),), end) from None
                 self.connection_number = _v_connection_number
-                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_event_request")
                 raise
@@ -798,18 +794,17 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "reason"),), end - pos)
-                (_v_reason,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_reason,) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "reason"),), end) from None
                 try:
                     self.reason = _members_init_fail_reason[_v_reason]
                 except KeyError:
                     self.reason = _coerce_init_fail_reason(_v_reason)
-                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("init_fail")
                 raise
@@ -901,13 +896,13 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 10:
-                    raise _runtime.short_read(((4, "data_phase"), (6, "operation_code"), (10, "transaction_id"),), end - pos)
-                (_v_data_phase, _v_operation_code, _v_transaction_id) = _S3.unpack_from(buf, pos)
+                try:
+                    (_v_data_phase, _v_operation_code, _v_transaction_id) = _S3.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "data_phase"), (6, "operation_code"), (10, "transaction_id"),), end) from None
                 try:
                     self.data_phase = _members_data_phase_info[_v_data_phase]
                 except KeyError:
@@ -917,7 +912,7 @@ class PtpipPacket(KaitaiStruct):
                 except KeyError:
                     self.operation_code = _coerce_ptp_codes_operation_code(_v_operation_code)
                 self.transaction_id = _v_transaction_id
-                pos += 10
+                pos = 10
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
@@ -925,7 +920,6 @@ class PtpipPacket(KaitaiStruct):
                 if _s_params is None:
                     _s_params = _runtime.array_struct("<I", _n_params)
                 self.params = list(_s_params.unpack_from(buf, pos))
-                pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_request")
                 raise
@@ -1026,19 +1020,19 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 6:
-                    raise _runtime.short_read(((2, "response_code"), (6, "transaction_id"),), end - pos)
-                (_v_response_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
+                try:
+                    (_v_response_code, _v_transaction_id) = _S4.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((2, "response_code"), (6, "transaction_id"),), end) from None
                 try:
                     self.response_code = _members_ptp_codes_response_code[_v_response_code]
                 except KeyError:
                     self.response_code = _coerce_ptp_codes_response_code(_v_response_code)
                 self.transaction_id = _v_transaction_id
-                pos += 6
+                pos = 6
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
@@ -1046,7 +1040,6 @@ class PtpipPacket(KaitaiStruct):
                 if _s_params is None:
                     _s_params = _runtime.array_struct("<I", _n_params)
                 self.params = list(_s_params.unpack_from(buf, pos))
-                pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_response")
                 raise
@@ -1143,19 +1136,19 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 6:
-                    raise _runtime.short_read(((2, "event_code"), (6, "transaction_id"),), end - pos)
-                (_v_event_code, _v_transaction_id) = _S4.unpack_from(buf, pos)
+                try:
+                    (_v_event_code, _v_transaction_id) = _S4.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((2, "event_code"), (6, "transaction_id"),), end) from None
                 try:
                     self.event_code = _members_ptp_codes_event_code[_v_event_code]
                 except KeyError:
                     self.event_code = _coerce_ptp_codes_event_code(_v_event_code)
                 self.transaction_id = _v_transaction_id
-                pos += 6
+                pos = 6
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
@@ -1163,7 +1156,6 @@ class PtpipPacket(KaitaiStruct):
                 if _s_params is None:
                     _s_params = _runtime.array_struct("<I", _n_params)
                 self.params = list(_s_params.unpack_from(buf, pos))
-                pos += _n_params * 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("event")
                 raise
@@ -1257,16 +1249,15 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 12:
-                    raise _runtime.short_read(((4, "transaction_id"), (12, "len_total"),), end - pos)
-                (_v_transaction_id, _v_len_total) = _S5.unpack_from(buf, pos)
+                try:
+                    (_v_transaction_id, _v_len_total) = _S5.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "transaction_id"), (12, "len_total"),), end) from None
                 self.transaction_id = _v_transaction_id
                 self.len_total = _v_len_total
-                pos += 12
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("start_data")
                 raise
@@ -1348,17 +1339,16 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "transaction_id"),), end - pos)
-                (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_transaction_id,) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "transaction_id"),), end) from None
                 self.transaction_id = _v_transaction_id
-                pos += 4
+                pos = 4
                 _r_payload = buf[pos:end]
-                pos = end
                 self.payload = _r_payload
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("data")
@@ -1441,15 +1431,14 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "transaction_id"),), end - pos)
-                (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_transaction_id,) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "transaction_id"),), end) from None
                 self.transaction_id = _v_transaction_id
-                pos += 4
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("cancel")
                 raise
@@ -1530,17 +1519,16 @@ class PtpipPacket(KaitaiStruct):
             self = _new(cls)
             if type(buf) is not bytes:
                 buf = bytes(buf)
-            pos = 0
             end = len(buf)
             try:
                 # The body of _parse, inlined (one call less on the hot path).
-                if end - pos < 4:
-                    raise _runtime.short_read(((4, "transaction_id"),), end - pos)
-                (_v_transaction_id,) = _S2.unpack_from(buf, pos)
+                try:
+                    (_v_transaction_id,) = _S2.unpack_from(buf)
+                except struct.error:
+                    raise _runtime.short_read(((4, "transaction_id"),), end) from None
                 self.transaction_id = _v_transaction_id
-                pos += 4
+                pos = 4
                 _r_payload = buf[pos:end]
-                pos = end
                 self.payload = _r_payload
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("end_data")
@@ -1612,28 +1600,26 @@ class PtpipPacket(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
             _o_header = _new(_cls_packet_header)
-            if end - pos < 8:
-                raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end - pos)
-            (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_header_len_packet, _v_header_packet_type) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((4, "header.len_packet"), (8, "header.packet_type"),), end) from None
             _o_header.len_packet = _v_header_len_packet
             try:
                 _o_header.packet_type = _members_packet_type[_v_header_packet_type]
             except KeyError:
                 _o_header.packet_type = _coerce_packet_type(_v_header_packet_type)
-            pos += 8
             if _v_header_len_packet < 8:
                 raise _runtime.SpecDecodeError("header.len_packet", f"{_v_header_len_packet!r} must be >= 8")
             self.header = _o_header
             _n_payload = _v_header_len_packet - 8
-            if _n_payload < 0 or _n_payload > end - pos:
-                raise _runtime.SpecDecodeError("header.len_packet", f"payload needs {_n_payload} bytes, {end - pos} left")
-            _r_payload = buf[pos : pos + _n_payload]
-            pos += _n_payload
+            if _n_payload < 0 or _n_payload > end - 8:
+                raise _runtime.SpecDecodeError("header.len_packet", f"payload needs {_n_payload} bytes, {end - 8} left")
+            _r_payload = buf[8 : 8 + _n_payload]
             self.payload = _r_payload
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("ptpip_packet")

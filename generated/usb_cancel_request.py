@@ -66,19 +66,18 @@ class UsbCancelRequest(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            if end - pos < 6:
-                raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end - pos)
-            (_v_cancellation_code, _v_transaction_id) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_cancellation_code, _v_transaction_id) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((2, "cancellation_code"), (6, "transaction_id"),), end) from None
             try:
                 self.cancellation_code = _members_ptp_codes_event_code[_v_cancellation_code]
             except KeyError:
                 self.cancellation_code = _coerce_ptp_codes_event_code(_v_cancellation_code)
             self.transaction_id = _v_transaction_id
-            pos += 6
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_cancel_request")
             raise

@@ -72,21 +72,21 @@ class UsbDeviceStatus(KaitaiStruct):
         self = _new(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        pos = 0
         end = len(buf)
         try:
             # The body of _parse, inlined (one call less on the hot path).
-            if end - pos < 4:
-                raise _runtime.short_read(((2, "len_status"), (4, "code"),), end - pos)
-            (_v_len_status, _v_code) = _S0.unpack_from(buf, pos)
+            try:
+                (_v_len_status, _v_code) = _S0.unpack_from(buf)
+            except struct.error:
+                raise _runtime.short_read(((2, "len_status"), (4, "code"),), end) from None
             self.len_status = _v_len_status
             try:
                 self.code = _members_ptp_codes_response_code[_v_code]
             except KeyError:
                 self.code = _coerce_ptp_codes_response_code(_v_code)
-            pos += 4
             if _v_len_status < 4:
                 raise _runtime.SpecDecodeError("len_status", f"{_v_len_status!r} must be >= 4")
+            pos = 4
             _n_params = (_v_len_status - 4) // 4
             if _n_params < 0 or _n_params * 4 > end - pos:
                 raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
@@ -94,7 +94,6 @@ class UsbDeviceStatus(KaitaiStruct):
             if _s_params is None:
                 _s_params = _runtime.array_struct("<I", _n_params)
             self.params = list(_s_params.unpack_from(buf, pos))
-            pos += _n_params * 4
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_device_status")
             raise

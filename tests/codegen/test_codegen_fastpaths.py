@@ -4,12 +4,17 @@ lookup and bare-instance construction."""
 
 from __future__ import annotations
 
+import io
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from kaitaistruct import KaitaiStream
 
 from chdkptp._generated import _runtime, ptp_codes, ptp_container, ptp_container_header, ptp_types
 from chdkptp._generated._runtime import SpecDecodeError
+from tests.codegen._vectors import load_class, load_vectors, plain
 
 
 def ptp_string(units: bytes, num_chars: int | None = None) -> bytes:
@@ -107,3 +112,23 @@ def test_parsed_objects_are_plain_instances_with_plain_attributes() -> None:
         ),
         payload=b"\x01\x00\x00\x00",
     )
+
+
+def _outcome(parse: Callable[..., Any]) -> tuple[str, Any]:
+    try:
+        return "ok", plain(parse())
+    except SpecDecodeError as exc:
+        return "error", exc.field
+
+
+@pytest.mark.parametrize("vec", load_vectors(), ids=lambda v: v.id)
+def test_from_bytes_and_stream_path_agree_on_every_prefix(vec: Any) -> None:
+    """``from_bytes`` has its own body (constant offsets, ``struct.error`` for short input);
+    ``Cls(KaitaiStream)`` runs ``_parse``. Same fields, same error field, for every cut."""
+    cls = load_class(vec.type)
+    cuts = sorted({*range(min(len(vec.data), 40)), len(vec.data) - 1, len(vec.data)})
+    for cut in (c for c in cuts if c >= 0):
+        data = vec.data[:cut]
+        fast = _outcome(lambda data=data: cls.from_bytes(data))
+        slow = _outcome(lambda data=data: cls(KaitaiStream(io.BytesIO(data))))
+        assert fast == slow, f"cut {cut}: {fast} != {slow}"
