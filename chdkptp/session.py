@@ -316,7 +316,8 @@ class Session:
             data: bytes | bytearray | None = None
             stale = 0
             while True:
-                rec = transport.receive_container(sink, timeout=timeout)
+                # The header is checked before any byte reaches the caller's sink.
+                rec = transport.receive_container(sink, timeout=timeout, expect=(tid, op))
                 header = rec.header
                 if header.transaction_id != tid:
                     stale += 1

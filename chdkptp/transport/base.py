@@ -76,8 +76,15 @@ class Transport(Protocol):
         ...
 
     def receive_container(self, sink: DataSink | None = None, *,
-                          timeout: float | None = None) -> Received:
-        """Read the next container; a data container's payload goes to ``sink`` if given."""
+                          timeout: float | None = None,
+                          expect: tuple[int, int] | None = None) -> Received:
+        """Read the next container; a data container's payload goes to ``sink`` if given.
+
+        With ``expect=(transaction_id, operation)``, a data container whose header names
+        another transaction or operation is read and discarded instead (never a byte into
+        ``sink``): it comes back with an empty payload and ``streamed`` False, for the caller
+        to skip or reject by its header.
+        """
         ...
 
     def read_event(self, timeout: float | None) -> bytes | None:

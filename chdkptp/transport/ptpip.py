@@ -571,12 +571,16 @@ class PtpipTransport:
     # --- device → host ------------------------------------------------------------------
 
     def receive_container(self, sink: DataSink | None = None, *,
-                          timeout: float | None = None) -> Received:
+                          timeout: float | None = None,
+                          expect: tuple[int, int] | None = None) -> Received:
         """Read the next data phase (as one data container) or OperationResponse.
 
-        A data phase's payload goes to ``sink`` if given.  Raises ``ChdkTimeoutError`` if
-        the camera sends nothing within ``timeout`` (per packet), ``DeviceDisconnectedError``
-        if the connection drops, ``RemoteProtocolError`` for packets that break PTP/IP.
+        A data phase's payload goes to ``sink`` if given; with ``expect=(tid, operation)`` a
+        data phase of another transaction (StartData names it) is read and discarded
+        instead, never reaching ``sink`` (returned with an empty payload).  Raises
+        ``ChdkTimeoutError`` if the camera sends nothing within ``timeout`` (per packet),
+        ``DeviceDisconnectedError`` if the connection drops, ``RemoteProtocolError`` for
+        packets that break PTP/IP.
         """
         link = self._link()
         tout = self._timeout(timeout)
@@ -591,8 +595,13 @@ class PtpipTransport:
                 return Received(header, payload)
             if ptype == PacketType.START_DATA:
                 start = _decode(_P.StartData.from_bytes, body, "StartData")
-                return self._data_phase(link, int(start.transaction_id), int(start.len_total),
-                                        sink, tout)
+                tid = int(start.transaction_id)
+                if sink is not None and expect is not None and tid != expect[0]:
+                    log.debug("discarding the data phase of transaction %d (expected %d)",
+                              tid, expect[0])
+                    rec = self._data_phase(link, tid, int(start.len_total), _discard, tout)
+                    return Received(rec.header, b"")
+                return self._data_phase(link, tid, int(start.len_total), sink, tout)
             if ptype == PacketType.PROBE_REQUEST:
                 link.send(_packet(PacketType.PROBE_RESPONSE), timeout=tout)
                 continue
@@ -705,6 +714,10 @@ class PtpipTransport:
     def reconnect(self) -> None:
         """Open fresh connections after a lost link (same as :meth:`reset`)."""
         self.connect()
+
+
+def _discard(chunk: memoryview) -> None:
+    """A sink that drops what it gets (a stale data phase)."""
 
 
 def _read_up_to(source: BinaryIO, n: int) -> bytes:

@@ -303,10 +303,14 @@ class UsbTransport:
         return n
 
     def receive_container(self, sink: DataSink | None = None, *,
-                          timeout: float | None = None) -> Received:
+                          timeout: float | None = None,
+                          expect: tuple[int, int] | None = None) -> Received:
         """Read one container; stream a data container's payload to ``sink`` if given.
 
-        Raises ``RemoteProtocolError`` on a malformed header or a transfer that ends before the
+        With ``expect=(tid, operation)`` a data container of another transaction or operation
+        is checked from its header before any byte reaches ``sink``, read to its end and
+        discarded (returned with an empty payload, ``streamed`` False).  Raises
+        ``RemoteProtocolError`` on a malformed header or a transfer that ends before the
         container's length, ``ChdkTimeoutError`` if the camera sends nothing in time.
         """
         self._check_open()
@@ -319,6 +323,16 @@ class UsbTransport:
         if length < HEADER_SIZE:
             raise RemoteProtocolError(f"container length {length} is smaller than its header")
         streaming = sink is not None and header.type == ContainerType.DATA
+        if (streaming and expect is not None
+                and (header.transaction_id, header.code) != tuple(expect)):
+            log.debug("discarding a data container of tid %d / op %#06x (expected %d / %#06x)",
+                      header.transaction_id, header.code, *expect)
+            if n >= length:
+                if n > length:
+                    self._keep(view[length:n])
+            else:
+                self._read_rest(length - n, _discard, tms)
+            return Received(header, b"")
         if n >= length:
             if n > length:
                 self._keep(view[length:n])
@@ -442,6 +456,10 @@ class UsbTransport:
                 pass
             except usb.core.USBError as exc:
                 raise map_usb_error(exc, "clearing an endpoint stall") from exc
+
+
+def _discard(chunk: memoryview) -> None:
+    """A sink that drops what it gets (a stale data phase)."""
 
 
 def _describe(device: Any) -> str:

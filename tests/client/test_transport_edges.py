@@ -17,6 +17,7 @@ import pytest
 import usb.backend
 import usb.core
 
+from chdkptp._generated.chdk_codes import ChdkCommand
 from chdkptp._generated.ptp_codes import ContainerType, OperationCode, ResponseCode
 from chdkptp.errors import RemoteProtocolError
 from chdkptp.ptp.containers import encode_response
@@ -200,3 +201,83 @@ def test_first_write_is_header_plus_500(scripted: tuple[ScriptedBackend, UsbTran
     exact = b"q" * (1024 - 12)
     transport.send_data(encode_data_header(OperationCode.CHDK, 2, len(exact)), exact)
     assert [len(w) for w in backend.written] == [512, 512, 0]  # ZLP after 1024 bytes
+
+
+def test_stale_data_phase_never_reaches_the_sink(
+    scripted: tuple[ScriptedBackend, UsbTransport],
+) -> None:
+    """A data container left over from an earlier transaction is dropped before the user's
+    sink sees a byte: only the current transaction's data phase is written."""
+    backend, transport = scripted
+    session = Session(transport)
+    backend.chunks.append(encode_response(ResponseCode.OK, 0, ()))
+    session.open()
+    tid = session.last_transaction_id + 1
+    stale = b"S" * (2 * 1024 * 1024 + 100)  # spans several reads
+    backend.stream += _data(OperationCode.CHDK, tid - 1, stale)
+    backend.stream += encode_response(ResponseCode.OK, tid - 1, ())
+    backend.stream += _data(OperationCode.CHDK, tid, b"good" * 300)
+    backend.stream += encode_response(ResponseCode.OK, tid, (1200,))
+    got = bytearray()
+    resp = session.transaction(OperationCode.CHDK, (ChdkCommand.DOWNLOAD_FILE,),
+                               sink=lambda chunk: got.extend(chunk))
+    assert got == b"good" * 300
+    assert resp.params == (1200,)
+
+
+def test_wrong_operation_data_never_reaches_the_sink(
+    scripted: tuple[ScriptedBackend, UsbTransport],
+) -> None:
+    backend, transport = scripted
+    session = Session(transport)
+    backend.chunks.append(encode_response(ResponseCode.OK, 0, ()))
+    session.open()
+    tid = session.last_transaction_id + 1
+    backend.stream += _data(OperationCode.GET_DEVICE_INFO, tid, b"D" * 5000)
+    got = bytearray()
+    with pytest.raises(RemoteProtocolError, match="data container"):
+        session.transaction(OperationCode.CHDK, (ChdkCommand.DOWNLOAD_FILE,),
+                            sink=lambda chunk: got.extend(chunk))
+    assert got == b""
+
+
+@pytest.mark.parametrize("link", ["usb", "ptpip"])
+def test_stale_data_phase_on_the_simulator_leaves_the_download_intact(
+    link: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unanswered GetDeviceInfo (sent under a foreign transaction id) leaves its data
+    phase in front of a DownloadFile: the user's sink gets only the file."""
+    from chdkptp.discovery import find_device
+    from chdkptp.lua import encode_str
+    from chdkptp.ptp.containers import encode_command
+    from chdkptp.sim import SimulatedBackend, SimulatedCamera, serve_ptpip
+    from chdkptp.transport.ptpip import PtpipTransport
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    contents = bytes(range(256)) * 40
+    with SimulatedCamera() as sim:
+        local = sim.card.to_local("A/X.BIN")
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(contents)
+        server = serve_ptpip(sim) if link == "ptpip" else None
+        try:
+            transport: Any
+            if server is not None:
+                transport = PtpipTransport.open(server.host, server.port, timeout=2.0)
+            else:
+                device, _info = find_device(backend=SimulatedBackend([sim]))
+                transport = UsbTransport.open(device, timeout=2.0)
+            session = Session(transport)
+            session.open()
+            session.transaction(OperationCode.CHDK, (ChdkCommand.TEMP_DATA, 0),
+                                data_out=encode_str("A/X.BIN"))
+            transport.send(encode_command(OperationCode.GET_DEVICE_INFO, 999, ()))
+            got = bytearray()
+            resp = session.transaction(OperationCode.CHDK, (ChdkCommand.DOWNLOAD_FILE,),
+                                       sink=lambda chunk: got.extend(chunk))
+            session.close()
+        finally:
+            if server is not None:
+                server.close()
+    assert got == contents
+    assert resp.params[:1] == (len(contents),)
