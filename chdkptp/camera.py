@@ -759,7 +759,8 @@ class Camera:
         """Set the zoom step (if given) and return ``(position, steps)``.
 
         Runs Lua ``set_zoom`` / ``get_zoom`` / ``get_zoom_steps`` (CHDK ExecuteScript).  Raises
-        ``ValueError`` for a position outside 0..steps-1, ``ScriptError`` /
+        ``ValueError`` for a position outside 0..steps-1, ``RemoteProtocolError`` for a
+        non-number answer, ``ScriptError`` /
         ``ScriptRunningError`` as :meth:`run_lua`.
         """
         if position is not None and (not isinstance(position, int) or position < 0):
@@ -768,7 +769,9 @@ class Camera:
         if not isinstance(result, tuple) or not result or result[0] is not True:
             detail = result[1] if isinstance(result, tuple) and len(result) > 1 else result
             raise ValueError(f"zoom: {detail}")
-        return int(result[1]), int(result[2])
+        if len(result) < 3:
+            raise RemoteProtocolError(f"zoom helper returned {result!r}")
+        return _camera_int(result[1], "zoom position"), _camera_int(result[2], "zoom steps")
 
     def focus(self, *, distance: int | None = None, lock: bool | None = None,
               manual: bool | None = None) -> int:
@@ -776,7 +779,8 @@ class Camera:
 
         Runs Lua ``set_aflock`` / ``set_mf`` / ``set_focus`` / ``get_focus`` (CHDK
         ExecuteScript).  Raises ``ValueError`` for a negative distance, ``ChdkError`` if the
-        camera refused, ``ScriptError`` / ``ScriptRunningError`` as :meth:`run_lua`.
+        camera refused, ``RemoteProtocolError`` for a non-number answer, ``ScriptError`` /
+        ``ScriptRunningError`` as :meth:`run_lua`.
         """
         opts: dict[str, Any] = {}
         if lock is not None:
@@ -790,14 +794,15 @@ class Camera:
         ok, value = _pair(self._call("chdkptp_focus", opts))
         if not ok:
             raise ChdkError(f"focus failed: {value}")
-        return int(value)
+        return _camera_int(value, "focus distance")
 
     def status(self) -> CameraStatus:
         """Mode, battery voltage, temperatures, free space, zoom, image count, CHDK build.
 
         Runs Lua ``get_mode``, ``get_vbatt``, ``get_temperature``, ``get_free_disk_space``,
         ``get_buildinfo`` … (CHDK ExecuteScript; tables come back serialized).  Raises
-        ``RemoteProtocolError`` if the answer is not a table, ``ScriptError`` /
+        ``RemoteProtocolError`` if the answer is not a table or holds a non-number where a
+        number belongs, ``ScriptError`` /
         ``ScriptRunningError`` as :meth:`run_lua`.
         """
         raw = self._call("chdkptp_status")
@@ -807,12 +812,12 @@ class Camera:
         build = raw.get("build")
         return CameraStatus(
             mode=str(raw.get("mode")),
-            battery_mv=int(raw.get("vbatt", 0)),
-            temperatures={k: int(raw[f"temp_{k}"]) for k in ("optical", "ccd", "battery")
-                          if f"temp_{k}" in raw},
-            free_space=int(free) * 1024 if free is not None else None,
-            zoom=int(raw.get("zoom", 0)),
-            image_count=int(raw.get("exp_count", 0)),
+            battery_mv=_camera_int(raw.get("vbatt", 0), "status vbatt"),
+            temperatures={k: _camera_int(raw[f"temp_{k}"], f"status temp_{k}")
+                          for k in ("optical", "ccd", "battery") if f"temp_{k}" in raw},
+            free_space=_camera_int(free, "status free_kb") * 1024 if free is not None else None,
+            zoom=_camera_int(raw.get("zoom", 0), "status zoom"),
+            image_count=_camera_int(raw.get("exp_count", 0), "status exp_count"),
             build=build if isinstance(build, dict) else {},
             raw=raw,
         )
@@ -896,6 +901,18 @@ class Camera:
             max_frames=max_frames,
             timeout=timeout,
         )
+
+
+def _camera_int(value: Any, what: str) -> int:
+    """A camera-supplied integer; anything else is the camera's fault (RemoteProtocolError)."""
+    if isinstance(value, bool):
+        raise RemoteProtocolError(f"camera sent {value!r} for {what}, expected a number")
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise RemoteProtocolError(
+            f"camera sent {value!r} for {what}, expected a number"
+        ) from exc
 
 
 def _pair(result: Any) -> tuple[Any, Any]:

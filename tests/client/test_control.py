@@ -13,6 +13,7 @@ from chdkptp.errors import (
     CameraNotFoundError,
     ChdkError,
     DeviceDisconnectedError,
+    RemoteProtocolError,
 )
 from chdkptp.sim import SimulatedBackend, SimulatedCamera
 
@@ -201,3 +202,16 @@ def test_mode_change_event(cam: Camera) -> None:
     assert event is not None
     assert event.code == EventCode.CANON_CAMERA_MODE_CHANGED
     assert event.params == ()
+
+
+def test_camera_values_of_the_wrong_type_are_protocol_errors(cam: Camera,
+                                                             sim: SimulatedCamera) -> None:
+    sim.state.zoom = b"wide"  # type: ignore[assignment]  # a broken camera-side value
+    with pytest.raises(RemoteProtocolError, match="zoom"):
+        cam.status()
+    with pytest.raises(RemoteProtocolError, match="zoom"):
+        cam.zoom()
+    sim.state.zoom = 0
+    sim.state.focus_mm = b"near"  # type: ignore[assignment]
+    with pytest.raises(RemoteProtocolError, match="focus"):
+        cam.focus()
