@@ -46,6 +46,7 @@ from chdkptp._generated.chdk_codes import (
 )
 from chdkptp._generated.chdk_lv_frame import ChdkLvFrame
 from chdkptp.errors import RemoteProtocolError, UnsupportedProtocolError
+from chdkptp.ptp.chdk import supports
 
 if TYPE_CHECKING:
     import numpy as np
@@ -851,15 +852,22 @@ class _ChdkCamera(Protocol):
 
 
 def request_flags(
-    viewport: bool = True, bitmap: bool = False, palette: bool | None = None
+    viewport: bool = True, bitmap: bool = False, palette: bool | None = None, *,
+    chdk_version: tuple[int, int] | None = None,
 ) -> LiveViewFlags:
-    """GetDisplayData flags for the planes wanted (bitmap also asks for the opacity plane;
-    ``palette=None`` follows ``bitmap``)."""
+    """GetDisplayData flags for the planes wanted (``palette=None`` follows ``bitmap``).
+
+    With ``bitmap``, the opacity plane (``BITMAP_OPACITY``, live view 2.2) is asked for only
+    when ``chdk_version`` (the camera's CHDK PTP protocol) is 2.7 or newer; older or unknown
+    versions never get the flag.
+    """
     flags = LiveViewFlags(0)
     if viewport:
         flags |= LiveViewFlags.VIEWPORT
     if bitmap:
-        flags |= LiveViewFlags.BITMAP | LiveViewFlags.BITMAP_OPACITY
+        flags |= LiveViewFlags.BITMAP
+        if chdk_version is not None and supports(chdk_version, "live_view_2_2"):
+            flags |= LiveViewFlags.BITMAP_OPACITY
     if bitmap if palette is None else palette:
         flags |= LiveViewFlags.PALETTE
     return flags
@@ -906,9 +914,18 @@ def live_view_frame(
 ) -> LiveFrame:
     """``Camera.live_view_frame``: one frame with the planes asked for (CHDK GetDisplayData).
 
-    ``bitmap`` also requests the Digic 6 opacity plane; ``palette`` defaults to ``bitmap``.
+    ``bitmap`` also requests the Digic 6 opacity plane when the camera's protocol has it
+    (2.7+); ``palette`` defaults to ``bitmap``.  Raises what :func:`get_frame` raises.
     """
-    return get_frame(cam, request_flags(viewport, bitmap, palette), timeout)
+    flags = request_flags(viewport, bitmap, palette, chdk_version=_version_of(cam))
+    return get_frame(cam, flags, timeout)
+
+
+def _version_of(cam: object) -> tuple[int, int] | None:
+    version = getattr(cam, "chdk_version", None)
+    if isinstance(version, tuple) and len(version) == 2:
+        return (int(version[0]), int(version[1]))
+    return None
 
 
 class LiveView:
@@ -941,7 +958,9 @@ class LiveView:
         if window < 2:
             raise ValueError("window must be >= 2")
         self.cam = cam
-        self.flags = int(request_flags(viewport, bitmap, palette) if flags is None else flags)
+        if flags is None:
+            flags = request_flags(viewport, bitmap, palette, chdk_version=_version_of(cam))
+        self.flags = int(flags)
         self.fps = fps
         self.max_frames = max_frames
         self.timeout = timeout

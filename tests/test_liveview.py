@@ -575,9 +575,12 @@ def test_absurd_margins_rejected_when_placing() -> None:
 
 def test_request_flags() -> None:
     assert request_flags() == 1
-    assert request_flags(bitmap=True) == 0x1D
-    assert request_flags(viewport=False, bitmap=True, palette=False) == 0x14
-    assert request_flags(palette=True) == 0x09
+    assert request_flags(bitmap=True) == 0x0D  # version unknown: no opacity plane
+    assert request_flags(bitmap=True, chdk_version=(2, 6)) == 0x0D
+    assert request_flags(bitmap=True, chdk_version=(2, 7)) == 0x1D
+    assert request_flags(viewport=False, bitmap=True, palette=False,
+                         chdk_version=(2, 9)) == 0x14
+    assert request_flags(palette=True, chdk_version=(2, 9)) == 0x09
 
 
 # --------------------------------------------------------------------------------------------

@@ -225,3 +225,22 @@ def test_live_view_arguments(cam411: Any) -> None:
     with pytest.raises(ValueError):
         LiveView(cam411, window=1)
     assert LiveView(cam411).achieved_fps == 0.0
+
+
+@pytest.mark.parametrize(("version", "opacity"), [((2, 6), False), ((2, 7), True)])
+def test_opacity_flag_only_from_protocol_2_7(version: tuple[int, int], opacity: bool) -> None:
+    from chdkptp._generated.chdk_codes import ChdkCommand
+    from chdkptp._generated.ptp_codes import OperationCode
+
+    with sim.SimulatedCamera(chdk_version=version) as camera:
+        with chdkptp.connect(backend=sim.SimulatedBackend([camera])) as conn:
+            frame = live_view_frame(conn, bitmap=True)
+            assert frame.has_bitmap
+            stream = conn.live_view(bitmap=True, max_frames=1, fps=None)
+            assert len(list(stream)) == 1
+        sent = [params[1] for op, params in camera.operations_log
+                if op == OperationCode.CHDK and params[:1] == (ChdkCommand.GET_DISPLAY_DATA,)]
+    assert len(sent) == 2
+    for flags in sent:
+        assert flags & LiveViewFlags.BITMAP
+        assert bool(flags & LiveViewFlags.BITMAP_OPACITY) == opacity
