@@ -572,7 +572,8 @@ def _push(cam: Camera, fh: BinaryIO, size: int, path: str, progress: Progress | 
                         "exist?", path=path) from exc
 
 
-def upload(cam: Camera, local: str | os.PathLike[str] | BinaryIO, remote: str, *,
+def upload(cam: Camera, local: str | os.PathLike[str] | BinaryIO,
+           remote: str | os.PathLike[str], *,
            check_names: bool = True, max_path: int | None = MAX_PATH_LENGTH,
            keep_mtime: bool = False, progress: Progress | None = None,
            timeout: float | None = None) -> str:
@@ -582,9 +583,15 @@ def upload(cam: Camera, local: str | os.PathLike[str] | BinaryIO, remote: str, *
     The camera path is checked first (:func:`check_camera_path`; ``check_names=False`` /
     ``max_path=None`` lift the 8.3 / length rules).  ``local`` may be a path or a seekable
     binary file.  ``keep_mtime`` then sets the camera file's time (camera Lua ``os.utime``).
-    Returns the camera path written.  Raises ``ValueError`` (path rules), ``ChdkError`` (the
-    camera could not write, e.g. missing directory), link errors, ``OSError`` locally.
+    ``remote`` is a str or an ``os.PathLike`` such as ``PurePosixPath("A/DCIM/X.JPG")``.
+    Returns the camera path written.  Raises ``TypeError`` for another ``remote`` type,
+    ``ValueError`` (path rules), ``ChdkError`` (the camera could not write, e.g. missing
+    directory), link errors, ``OSError`` locally.
     """
+    if isinstance(remote, os.PathLike):
+        remote = os.fspath(remote)
+    if not isinstance(remote, str):
+        raise TypeError(f"remote must be a str or os.PathLike[str], not {type(remote).__name__}")
     is_file_obj = hasattr(local, "read")
     if remote.endswith("/") or camera_path(remote) == "A/":
         if is_file_obj:

@@ -430,3 +430,15 @@ def test_downloads_from_two_threads(cam: Camera, put: Put, tmp_path: Path) -> No
     assert errors == []
     for path, data in blobs.items():
         assert (tmp_path / path.rsplit("/", 1)[1]).read_bytes() == data
+
+
+def test_upload_remote_as_pure_posix_path(cam: Camera, sim: SimulatedCamera,
+                                          tmp_path: Path) -> None:
+    from pathlib import PurePosixPath
+
+    src = tmp_path / "UP.TXT"
+    src.write_bytes(b"posix path")
+    assert cam.upload(src, PurePosixPath("A/UP.TXT")) == "A/UP.TXT"
+    assert sim.card.to_local("A/UP.TXT").read_bytes() == b"posix path"
+    with pytest.raises(TypeError, match="remote"):
+        cam.upload(src, 42)  # type: ignore[arg-type]
