@@ -26,6 +26,7 @@ import chdkptp.liveview as _liveview
 from chdkptp._generated.chdk_codes import (
     ChdkCommand,
     ExecStartStatus,
+    MessageSubtype,
     MessageType,
 )
 from chdkptp._generated.ptp_codes import OperationCode
@@ -37,6 +38,7 @@ from chdkptp.errors import (
     ChdkTimeoutError,
     DeviceDisconnectedError,
     DeviceError,
+    LuaDecodeError,
     OperationNotSupported,
     RemoteProtocolError,
     ScriptError,
@@ -105,6 +107,13 @@ def _values(results: list[Any]) -> Any:
 
 
 @dataclass(frozen=True)
+class _Undecodable:
+    """The value of a TABLE message whose text failed to decode (kept with its error)."""
+
+    error: LuaDecodeError
+
+
+@dataclass(frozen=True)
 class CameraStatus:
     """What :meth:`Camera.status` reports (values from the camera's Lua functions).
 
@@ -146,6 +155,7 @@ class Script:
         self._results: list[Any] = []
         self._user: deque[ScriptMessage] = deque(maxlen=max_pending)
         self._error: ScriptError | None = None
+        self._decode_error: LuaDecodeError | None = None
         self._done = False
         #: User messages dropped because ``max_pending`` were already waiting unread.
         self.dropped = 0
@@ -187,6 +197,12 @@ class Script:
             log.warning("dropping a stale %s message of script %d (waiting for %d)",
                         msg.type.name, msg.script_id, self.id)
             return None
+        if isinstance(msg.value, _Undecodable):
+            log.warning("script %d sent a %s table that does not decode: %s",
+                        self.id, msg.type.name, msg.value.error)
+            if self._decode_error is None:
+                self._decode_error = msg.value.error
+            return None
         if msg.type == MessageType.ERROR:
             if self._error is None:
                 self._error = _script_error(msg, self.line_offset)
@@ -227,8 +243,9 @@ class Script:
         ``on_message`` if given, else they stay available through :meth:`messages` (at most
         :attr:`max_pending`, the oldest dropped beyond that).  The deadline is checked on
         every pass, also while messages keep arriving.  Raises ``ScriptError`` (runtime
-        error, ``.line`` in the user's code), ``ChdkTimeoutError`` (the script is still
-        running after ``timeout`` seconds).
+        error, ``.line`` in the user's code), ``LuaDecodeError`` (a table message that did not
+        decode; raised after the script ended and its other messages were read),
+        ``ChdkTimeoutError`` (the script is still running after ``timeout`` seconds).
         """
         schedule = PollSchedule()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -257,9 +274,15 @@ class Script:
                 delay = min(delay, left)
             if delay:
                 time.sleep(delay)
+        self._raise_failure()
+        return _values(self._results)
+
+    def _raise_failure(self) -> None:
+        """Raise the script's error, else a table that did not decode (after draining)."""
         if self._error is not None:
             raise self._error
-        return _values(self._results)
+        if self._decode_error is not None:
+            raise self._decode_error
 
     def messages(self, max_count: int = _MESSAGES_CAP) -> list[ScriptMessage]:
         """Return the user messages received so far (reading what is queued now); clears them.
@@ -344,8 +367,7 @@ class Script:
                 delay = min(delay, max(0.0, left))
             if delay:
                 time.sleep(delay)
-        if self._error is not None:
-            raise self._error
+        self._raise_failure()
 
     def send(self, value: Any, *, timeout: float = 0.0) -> None:
         """Send ``value`` to this script (CHDK WriteScriptMsg addressed to its id).
@@ -531,7 +553,16 @@ class Camera:
         if resp.data is None:
             raise RemoteProtocolError("ReadScriptMsg returned no data phase")
         params = tuple(resp.params) + (0,) * (4 - len(resp.params))
-        msg = decode_message(params, bytes(resp.data))
+        data = bytes(resp.data)
+        try:
+            msg = decode_message(params, data)
+        except LuaDecodeError as exc:
+            # Keep it as a message of its script: Script stores the error and goes on
+            # draining; read_script_msg raises it.
+            msg_type = MessageType.coerce(params[0])
+            length = min(int(params[3]), len(data))
+            return ScriptMessage(msg_type, MessageSubtype.coerce(params[1]), int(params[2]),
+                                 _Undecodable(exc), data[:length])
         if msg.type == MessageType.NONE:
             return None
         return msg
@@ -547,6 +578,8 @@ class Camera:
         while True:
             msg = self._read_msg()
             if msg is not None:
+                if isinstance(msg.value, _Undecodable):
+                    raise msg.value.error
                 return msg
             left = deadline - time.monotonic()
             if left <= 0:

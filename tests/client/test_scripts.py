@@ -13,6 +13,7 @@ from chdkptp.camera import Camera
 from chdkptp.errors import (
     ChdkError,
     ChdkTimeoutError,
+    LuaDecodeError,
     ScriptError,
     ScriptRunningError,
     UnsupportedProtocolError,
@@ -480,3 +481,29 @@ def test_old_protocol_never_kills_a_running_script(cam: Camera, sim: SimulatedCa
     assert sim.reboots == []
     assert running.wait(5) == 7
     assert cam.run_lua("return 2", kill_running=True) == 2  # nothing running: allowed
+
+
+BAD_TABLE = (
+    "usb_msg_table_to_string = function(t) return '{{{ not lua' end\n"
+    "write_usb_msg('before')\nwrite_usb_msg({1})\nwrite_usb_msg('after')\nreturn 42\n"
+)
+
+
+def test_undecodable_table_is_raised_after_draining(cam: Camera, sim: SimulatedCamera) -> None:
+    seen: list[object] = []
+    script = cam.execute_script(BAD_TABLE, serialize=False)
+    with pytest.raises(LuaDecodeError):
+        script.wait(timeout=10.0, on_message=lambda m: seen.append(m.value))
+    assert seen == ["before", "after"]  # the rest of the script's messages were read
+    assert script.done
+    assert script._results == [42]
+    assert not sim.scripts.running
+    assert cam.run_lua("return 1") == 1  # nothing left over
+
+
+def test_read_script_msg_raises_for_an_undecodable_table(cam: Camera) -> None:
+    script = cam.execute_script(BAD_TABLE, serialize=False)
+    assert cam.read_script_msg(timeout=5.0).value == "before"  # type: ignore[union-attr]
+    with pytest.raises(LuaDecodeError):
+        cam.read_script_msg(timeout=5.0)
+    script.wait(timeout=10.0)  # the bad table was read here, not by the script
