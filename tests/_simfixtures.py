@@ -1,54 +1,56 @@
-"""Shared simulated-camera fixtures for the client and file suites.
+"""The simulated-camera fixtures of the client and file suites: thin aliases of the shipped
+pytest plugin (``chdkptp.sim.pytest_plugin``), so the fixtures users get are the ones tested.
 
-What belongs here: the ``sim`` / ``backend`` / ``cam`` fixtures (one SimulatedCamera with a
-private temporary card, a SimulatedBackend with it plugged in, a connected client Camera) and
-the ``simcam`` marker that passes SimulatedCamera keyword arguments.  tests/client/conftest.py
-and tests/files/conftest.py import these names, so pytest sees the same fixture functions in
-both directories.  tests/ptpip keeps its own ``sim`` (same marker) with a PTP/IP ``cam``.
+What belongs here: ``sim`` (= ``sim_camera``), ``backend`` (= ``sim_backend``) and ``cam``
+(= ``sim_connect``), plus the plugin's fixture functions themselves, re-exported so the suites
+work even where the plugin's entry point is not installed.  SimulatedCamera keyword arguments
+go through the plugin's marker, ``@pytest.mark.sim_camera(...)`` (the only marker name).
+tests/client/conftest.py and tests/files/conftest.py import these names; tests/ptpip/conftest.py
+uses ``sim`` with a PTP/IP ``cam``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chdkptp.camera import Camera, connect
+from chdkptp.camera import Camera
 from chdkptp.sim import SimulatedBackend, SimulatedCamera
+from chdkptp.sim.pytest_plugin import pytest_configure as _plugin_configure
+from chdkptp.sim.pytest_plugin import sim_backend, sim_camera, sim_connect
 
-__all__ = ["SIMCAM_MARKER", "backend", "cam", "register_markers", "sim"]
-
-SIMCAM_MARKER = "simcam(**kwargs): SimulatedCamera keyword arguments"
+__all__ = [
+    "backend",
+    "cam",
+    "register_markers",
+    "sim",
+    "sim_backend",
+    "sim_camera",
+    "sim_connect",
+]
 
 
 def register_markers(config: pytest.Config) -> None:
-    """Register the ``simcam`` marker (call from a conftest's ``pytest_configure``)."""
-    config.addinivalue_line("markers", SIMCAM_MARKER)
+    """Register the plugin's ``sim_camera`` marker (call from a conftest's
+    ``pytest_configure``; harmless when the installed plugin already did)."""
+    _plugin_configure(config)
 
 
 @pytest.fixture
-def sim(request: pytest.FixtureRequest) -> Iterator[SimulatedCamera]:
-    """One simulated camera with a private temporary card; keyword arguments through
-    ``@pytest.mark.simcam(...)``.  Closed (card removed) after the test."""
-    kwargs: dict[str, Any] = {}
-    marker = request.node.get_closest_marker("simcam")
-    if marker is not None:
-        kwargs.update(marker.kwargs)
-    camera = SimulatedCamera(**kwargs)
-    yield camera
-    camera.close()
+def sim(sim_camera: SimulatedCamera) -> SimulatedCamera:
+    """The plugin's ``sim_camera`` (options: ``@pytest.mark.sim_camera(...)``)."""
+    return sim_camera
 
 
 @pytest.fixture
-def backend(sim: SimulatedCamera) -> SimulatedBackend:
-    """A simulated pyusb backend with ``sim`` plugged in."""
-    return SimulatedBackend([sim])
+def backend(sim_backend: SimulatedBackend) -> SimulatedBackend:
+    """The plugin's ``sim_backend``: a simulated pyusb backend with ``sim`` plugged in."""
+    return sim_backend
 
 
 @pytest.fixture
-def cam(backend: SimulatedBackend) -> Iterator[Camera]:
-    """A client camera connected through ``backend``; closed after the test."""
-    camera = connect(backend=backend)
-    yield camera
-    camera.close()
+def cam(sim_connect: Any) -> Camera:
+    """The plugin's ``sim_connect``: a client camera connected through ``backend``."""
+    assert isinstance(sim_connect, Camera)
+    return sim_connect

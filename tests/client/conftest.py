@@ -1,13 +1,22 @@
 """Fixtures for the client tests: simulated cameras behind the simulated pyusb backend
-(``sim``, ``backend``, ``cam`` and the ``simcam`` marker come from tests/_simfixtures.py)."""
+(``sim``, ``backend``, ``cam``: aliases of the shipped plugin's fixtures, and its
+``sim_camera`` marker, all through tests/_simfixtures.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests._simfixtures import backend, cam, register_markers, sim
+from tests._simfixtures import (
+    backend,
+    cam,
+    register_markers,
+    sim,
+    sim_backend,
+    sim_camera,
+    sim_connect,
+)
 
-__all__ = ["backend", "cam", "sim"]
+__all__ = ["backend", "cam", "sim", "sim_backend", "sim_camera", "sim_connect"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

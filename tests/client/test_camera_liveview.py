@@ -38,7 +38,7 @@ def test_live_view_iterator_yields_moving_frames(cam: Camera) -> None:
     assert stream.achieved_fps > 0
 
 
-@pytest.mark.simcam(chdk_version=(2, 2))
+@pytest.mark.sim_camera(chdk_version=(2, 2))
 def test_live_view_needs_protocol_2_3(cam: Camera) -> None:
     with pytest.raises(UnsupportedProtocolError):
         cam.live_view_frame()

@@ -17,7 +17,7 @@ from chdkptp.errors import (
 )
 from chdkptp.sim import SimulatedBackend, SimulatedCamera
 
-FAST = pytest.mark.simcam(time_scale=20.0)
+FAST = pytest.mark.sim_camera(time_scale=20.0)
 
 
 @FAST
@@ -158,7 +158,7 @@ def test_reboot_without_camera_support_raises(cam: Camera, sim: SimulatedCamera)
     assert sim.reboots == []
 
 
-@pytest.mark.simcam(time_scale=10.0)
+@pytest.mark.sim_camera(time_scale=10.0)
 def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera, backend: SimulatedBackend) -> None:
     """The real path: Lua ``reboot()`` power-cycles the simulated camera, ``cam.reboot()``
     waits for it to leave and come back, and reconnects to the same camera."""
@@ -178,7 +178,7 @@ def test_reboot_reconnects(cam: Camera, sim: SimulatedCamera, backend: Simulated
     assert cam.mode() == "play"
 
 
-@pytest.mark.simcam(time_scale=10.0)
+@pytest.mark.sim_camera(time_scale=10.0)
 def test_reboot_without_reconnect_closes(cam: Camera, sim: SimulatedCamera,
                                          backend: SimulatedBackend) -> None:
     cam.reboot(reconnect=False)

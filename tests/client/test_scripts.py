@@ -280,7 +280,7 @@ def test_short_script_returns_quickly(cam: Camera, sim: SimulatedCamera) -> None
     assert len(sim.operations_log) - before <= 6
 
 
-@pytest.mark.simcam(chdk_version=(2, 5))
+@pytest.mark.sim_camera(chdk_version=(2, 5))
 def test_old_protocol_checks_status_instead_of_flags(cam: Camera, sim: SimulatedCamera) -> None:
     assert cam.chdk_version == (2, 5)
     assert cam.run_lua("return 5") == 5
@@ -293,14 +293,14 @@ def test_old_protocol_checks_status_instead_of_flags(cam: Camera, sim: Simulated
     running.wait(5)
 
 
-@pytest.mark.simcam(chdk_version=None)
+@pytest.mark.sim_camera(chdk_version=None)
 def test_camera_without_chdk(cam: Camera) -> None:
     assert cam.chdk_version is None
     with pytest.raises(UnsupportedProtocolError):
         cam.run_lua("return 1")
 
 
-@pytest.mark.simcam(chdk_version=(2, 2))
+@pytest.mark.sim_camera(chdk_version=(2, 2))
 def test_old_camera_gates_live_view_era_features(cam: Camera) -> None:
     with pytest.raises(UnsupportedProtocolError):
         cam.chdk(ChdkCommand.REMOTE_CAPTURE_IS_READY)
@@ -467,7 +467,7 @@ def test_close_all_sessions_does_not_hang_on_a_busy_session(cam: Camera) -> None
         holder.join(5.0)
 
 
-@pytest.mark.simcam(chdk_version=(2, 5))
+@pytest.mark.sim_camera(chdk_version=(2, 5))
 def test_old_protocol_never_kills_a_running_script(cam: Camera, sim: SimulatedCamera) -> None:
     running = cam.execute_script("sleep(300)\nreturn 7")
     executes = len(exec_flags_sent(sim))

@@ -64,7 +64,7 @@ def test_transaction_ids_count_up(session: Session) -> None:
     assert session.last_transaction_id == first + 3
 
 
-@pytest.mark.simcam(strict_transaction_ids=True)
+@pytest.mark.sim_camera(strict_transaction_ids=True)
 def test_strict_camera_accepts_our_ids(session: Session) -> None:
     for _ in range(5):
         session.transaction(OperationCode.CHDK, (ChdkCommand.VERSION,))

@@ -1,5 +1,6 @@
 """Fixtures for the file tests: ``put`` (write a file onto the simulated card); ``sim``,
-``backend``, ``cam`` and the ``simcam`` marker come from tests/_simfixtures.py."""
+``backend``, ``cam`` (aliases of the shipped plugin's fixtures) and its ``sim_camera`` marker
+come from tests/_simfixtures.py."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from pathlib import Path
 import pytest
 
 from chdkptp.sim import SimulatedCamera
-from tests._simfixtures import backend, cam, register_markers, sim
+from tests._simfixtures import (
+    backend,
+    cam,
+    register_markers,
+    sim,
+    sim_backend,
+    sim_camera,
+    sim_connect,
+)
 
-__all__ = ["backend", "cam", "put", "sim"]
+__all__ = ["backend", "cam", "put", "sim", "sim_backend", "sim_camera", "sim_connect"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,14 +14,19 @@ from chdkptp.sim import SimulatedBackend, SimulatedCamera
 
 def test_client_and_files_use_the_same_fixture_functions() -> None:
     shared = importlib.import_module("tests._simfixtures")
+    plugin = importlib.import_module("chdkptp.sim.pytest_plugin")
+    for name in ("sim_camera", "sim_backend", "sim_connect"):
+        assert getattr(shared, name) is getattr(plugin, name), name  # the shipped fixtures
     for suite in ("tests.client.conftest", "tests.files.conftest"):
         conftest = importlib.import_module(suite)
-        for name in ("sim", "backend", "cam"):
+        for name in ("sim", "backend", "cam", "sim_camera", "sim_backend", "sim_connect"):
             assert getattr(conftest, name) is getattr(shared, name), (suite, name)
+    ptpip = importlib.import_module("tests.ptpip.conftest")
+    assert ptpip.sim_camera is plugin.sim_camera
 
 
-@pytest.mark.simcam(serial="SIMFILE7", model="PowerShot G12")
-def test_file_suite_honours_the_simcam_marker(sim: SimulatedCamera, backend: SimulatedBackend,
+@pytest.mark.sim_camera(serial="SIMFILE7", model="PowerShot G12")
+def test_file_suite_honours_the_sim_camera_marker(sim: SimulatedCamera, backend: SimulatedBackend,
                                               cam: Camera, put: Callable[..., Path],
                                               tmp_path: Path) -> None:
     assert (sim.serial, sim.model) == ("SIMFILE7", "PowerShot G12")

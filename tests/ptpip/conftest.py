@@ -1,14 +1,21 @@
-"""Fixtures for the PTP/IP tests: a simulated camera served over loopback TCP."""
+"""Fixtures for the PTP/IP tests: a simulated camera served over loopback TCP.
+
+``sim`` is the shipped plugin's ``sim_camera`` (marker ``sim_camera``, as in tests/client);
+``cam`` here connects over PTP/IP instead of USB, so the client suites imported by
+test_e2e_*.py run unchanged on TCP.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from chdkptp.camera import Camera, connect
 from chdkptp.sim import PtpipServer, SimulatedCamera, serve_ptpip
+from tests._simfixtures import register_markers, sim_camera
+
+__all__ = ["cam", "server", "sim", "sim_camera"]
 
 
 @pytest.fixture(autouse=True)
@@ -19,15 +26,9 @@ def _config_home(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def sim(request: pytest.FixtureRequest) -> Iterator[SimulatedCamera]:
-    """One simulated camera; keyword arguments through ``@pytest.mark.simcam(...)``."""
-    kwargs: dict[str, Any] = {}
-    marker = request.node.get_closest_marker("simcam")
-    if marker is not None:
-        kwargs.update(marker.kwargs)
-    camera = SimulatedCamera(**kwargs)
-    yield camera
-    camera.close()
+def sim(sim_camera: SimulatedCamera) -> SimulatedCamera:
+    """The shipped plugin's ``sim_camera`` (options: ``@pytest.mark.sim_camera(...)``)."""
+    return sim_camera
 
 
 @pytest.fixture
@@ -46,4 +47,4 @@ def cam(server: PtpipServer) -> Iterator[Camera]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "simcam(**kwargs): SimulatedCamera keyword arguments")
+    register_markers(config)
