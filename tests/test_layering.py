@@ -27,6 +27,14 @@ def test_tree_respects_layers() -> None:
         ("chdkptp.transport.usb", "from ..camera import Camera\n", "imports L5"),
         ("codegen.render", "import chdkptp.errors\n", "codegen must not import"),
         ("chdkptp.camera", "import codegen\n", "dev-only generator"),
+        ("chdkptp.sim.responder", "import importlib\nimportlib.import_module('chdkptp.session')\n",
+         "simulator imports L4"),
+        ("chdkptp.lua", "def f():\n    return __import__('chdkptp.camera')\n", "imports L5"),
+        ("chdkptp.sim.pytest_plugin", "from chdkptp import connect\n", "simulator imports L6"),
+        ("chdkptp.sim.pytest_plugin", "def f():\n    from chdkptp.camera import Camera\n",
+         "simulator imports L5"),
+        ("chdkptp.sim.state", "def f():\n    from chdkptp import connect\n",
+         "simulator imports L6"),
     ],
 )
 def test_checker_catches(tmp_path: Path, module: str, source: str, needle: str) -> None:
@@ -45,3 +53,9 @@ def test_checker_allows_downward_imports(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert layering.check_file(path, "chdkptp.ptp.containers") == []
+
+
+def test_sim_plugin_may_reach_connect_lazily(tmp_path: Path) -> None:
+    path = tmp_path / "mod.py"
+    path.write_text("def f():\n    from chdkptp import connect\n", encoding="utf-8")
+    assert layering.check_file(path, "chdkptp.sim.pytest_plugin") == []

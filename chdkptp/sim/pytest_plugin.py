@@ -17,7 +17,6 @@ not use it.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -63,21 +62,14 @@ def sim_backend(sim_camera: SimulatedCamera) -> SimulatedBackend:
 
 @pytest.fixture
 def sim_connect(sim_backend: SimulatedBackend) -> Iterator[Any]:
-    """``chdkptp.connect(backend=sim_backend)``: a connected camera, closed afterwards.
+    """``chdkptp.connect(backend=sim_backend)``: a connected camera, closed afterwards."""
+    # The simulator never depends on the library layers; this test-facing entry point is the
+    # one documented exemption (tests/layering.py SIM_FACADE_IMPORTERS): it may import the
+    # facade's connect, inside the fixture only.
+    from chdkptp import connect
 
-    Skips the test (with the reason) if this chdkptp build has no ``connect`` yet.
-    """
-    # The one place the simulator reaches the public API, and only when the fixture runs: the
-    # simulator itself never depends on the library layers (tests/layering.py), so the facade
-    # is looked up by name here instead of imported at module level.
-    facade = importlib.import_module("chdkptp")
-    connect = getattr(facade, "connect", None)
-    if connect is None:
-        pytest.skip("chdkptp.connect is not available in this build of chdkptp")
     camera = connect(backend=sim_backend)
     try:
         yield camera
     finally:
-        close = getattr(camera, "close", None)
-        if close is not None:
-            close()
+        camera.close()
