@@ -438,7 +438,8 @@ class Camera:
         return not self.session.is_open
 
     def close(self) -> None:
-        """CloseSession and release the USB interface; idempotent."""
+        """PTP CloseSession, then release the link (the USB interface, or the PTP/IP
+        connections); idempotent, never raises."""
         self.session.close()
 
     def _get_device_info(self) -> PtpDeviceInfo:
@@ -530,8 +531,10 @@ class Camera:
              timeout: float | None = None) -> Response:
         """Run one CHDK sub-command (operation CHDK, param1 = ``command``).
 
-        Checks the camera's protocol version first (``UnsupportedProtocolError`` if too old
-        or no CHDK); other errors as :meth:`Session.transaction`.
+        PTP operation CHDK with the sub-command as p1.  Checks the camera's protocol
+        version first: raises ``UnsupportedProtocolError`` if too old or no CHDK; then the
+        ``ResponseError`` subclasses for a non-OK response, ``RemoteProtocolError``,
+        ``ChdkTimeoutError``, ``DeviceError`` (as :meth:`Session.transaction`).
         """
         version = check_major(self.chdk_version)
         need = command_since(command)
@@ -545,7 +548,11 @@ class Camera:
                                         timeout=timeout)
 
     def script_status(self) -> ScriptStatus:
-        """CHDK ScriptStatus: is a script running, are messages waiting."""
+        """CHDK ScriptStatus: is a script running, are messages waiting.
+
+        Raises ``UnsupportedProtocolError`` (no CHDK / too old), ``ResponseError``,
+        ``RemoteProtocolError``, transport errors (``ChdkTimeoutError``, ``DeviceError``).
+        """
         return ScriptStatus.from_params(self.chdk(ChdkCommand.SCRIPT_STATUS).params)
 
     def _read_msg(self) -> ScriptMessage | None:

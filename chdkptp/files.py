@@ -205,7 +205,8 @@ def safe_local_path(root: str | os.PathLike[str], relative: str) -> Path:
 
     ``relative`` uses ``/`` separators.  Refused: empty, absolute or drive paths, ``.`` /
     ``..`` / empty components, NUL, backslashes, ``:``, and paths that leave ``root``
-    through a symlink.
+    through a symlink.  Local only (no camera traffic).  Raises ``ValueError`` for a
+    refused name, ``OSError`` if resolving the paths fails.
     """
     problem = _name_problem(relative)
     if problem is not None:

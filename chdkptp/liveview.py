@@ -741,6 +741,10 @@ class LiveFrame:
         built-in type-1 default).  Digic 6 YUV8B bitmaps take alpha from the opacity plane
         when it was sent, else a group ``80 00 80 00`` is transparent and anything else
         opaque.  ``skip`` keeps every other pixel; ``margins`` as in :meth:`viewport_rgb`.
+        Decodes the received payload only (no camera traffic).  Raises ``ValueError`` when
+        the frame has no bitmap, ``UnsupportedProtocolError`` / ``RemoteProtocolError`` for
+        a framebuffer type that cannot be a bitmap, ``ImportError`` without numpy (the
+        ``image`` extra).
         """
         np = _np()
         bm = self._plane(self.bitmap, "bitmap", _BITMAP_TYPES)
@@ -786,7 +790,9 @@ class LiveFrame:
         nearest-neighbour sampling to one canvas: ``size`` = (width, height), default the
         bitmap's screen (the UI's pixel grid, e.g. 720x240 on a 4:3 Digic 4 camera), or the
         viewport's screen without a bitmap.  A missing viewport shows black.  Blending is
-        ``(bm * a + vp * (255 - a) + 127) // 255`` per channel.
+        ``(bm * a + vp * (255 - a) + 127) // 255`` per channel.  No camera traffic.  Raises
+        what :meth:`viewport_rgb` / :meth:`bitmap_rgba` raise (``ValueError`` for a frame
+        with neither plane or a bad ``size``, ``RemoteProtocolError``, ``ImportError``).
         """
         np = _np()
         vp_screen = self.viewport_rgb(margins=True) if self.has_viewport else None
@@ -817,7 +823,10 @@ class LiveFrame:
 
         With ``overlay`` and a bitmap in the frame: :meth:`composite` (bitmap screen size);
         otherwise the viewport (``skip`` as in :meth:`viewport_rgb`, margins included).
-        ``aspect`` resizes the height so the picture has the LCD's aspect ratio.
+        ``aspect`` resizes the height so the picture has the LCD's aspect ratio.  No camera
+        traffic.  Raises ``ImportError`` without Pillow/numpy (the ``image`` extra),
+        ``ValueError`` for a frame with no viewport and no bitmap, what :meth:`composite`
+        raises.
         """
         image_mod = _pil_image()
         if overlay and self.has_bitmap:
@@ -1009,7 +1018,12 @@ class LiveView:
         self._next += period
 
     def next_payload(self) -> bytes:
-        """The next frame's raw payload (paced); StopIteration when done."""
+        """The next frame's raw payload (paced); ``StopIteration`` when done.
+
+        One CHDK GetDisplayData (:func:`get_payload`).  Raises what :func:`get_payload`
+        raises (``UnsupportedProtocolError``, ``ResponseError``, ``RemoteProtocolError``,
+        transport errors).
+        """
         if self._closed or (self.max_frames is not None and self.frames >= self.max_frames):
             raise StopIteration
         self._pace()

@@ -213,8 +213,9 @@ def record(
     palette, opacity), paced to ``fps`` (None: as fast as the camera answers).  Stops after
     ``count`` frames and/or when ``duration`` seconds have passed (one of them is required;
     a frame that arrives after the window is dropped).  Returns the
-    number of frames written; errors as :func:`chdkptp.liveview.get_payload` (frames already
-    written stay in the file).
+    number of frames written.  Raises ``ValueError`` for neither ``count`` nor ``duration``
+    (or a negative count), ``OSError`` writing the file, and what
+    :func:`chdkptp.liveview.get_payload` raises (frames already written stay in the file).
     """
     if count is None and duration is None:
         raise ValueError("give count and/or duration")
@@ -247,7 +248,12 @@ def play(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[LiveFrame]:
-    """Yield the frames of a dump, paced to ``fps`` if given (dumps store no timestamps)."""
+    """Yield the frames of a dump, paced to ``fps`` if given (dumps store no timestamps).
+
+    Reads the file only (no camera).  Raises ``OSError`` opening it,
+    ``RemoteProtocolError`` for a malformed dump or frame (a truncated last record only
+    without ``allow_truncated``).
+    """
     with LvDumpReader(source, allow_truncated=allow_truncated) as reader:
         due: float | None = None
         for frame in reader:
