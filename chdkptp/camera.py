@@ -16,8 +16,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from types import TracebackType
 from typing import Any
 
@@ -45,7 +43,7 @@ from chdkptp.errors import (
     ScriptRunningError,
     UnsupportedProtocolError,
 )
-from chdkptp.lua import dumps, encode_str
+from chdkptp.lua import camera_lua_source, dumps, encode_str
 from chdkptp.ptp.chdk import (
     OUR_VERSION,
     PollSchedule,
@@ -81,12 +79,6 @@ MAX_PENDING_MESSAGES = 10_000
 _READ_BATCH = 64
 #: Default cap on the messages one :meth:`Script.messages` call reads.
 _MESSAGES_CAP = 1_000
-
-
-@cache
-def _camera_lua(name: str) -> str:
-    text = resources.files("chdkptp").joinpath("camera_lua").joinpath(name).read_text("utf-8")
-    return text if text.endswith("\n") else text + "\n"
 
 
 def _line_count(text: str) -> int:
@@ -640,7 +632,7 @@ class Camera:
         """
         if not isinstance(code, str):
             raise TypeError("code must be a str")
-        prefix = _camera_lua("serialize.lua") if serialize else ""
+        prefix = camera_lua_source("serialize.lua") if serialize else ""
         return self._execute(prefix, code, kill_running=kill_running, flush=flush,
                              serialized=serialize)
 
@@ -706,12 +698,18 @@ class Camera:
 
     def _call(self, call: str, *args: Any, timeout: float | None = 30.0) -> Any:
         """Run one helper of ``camera_lua/control.lua`` with ``args`` (as Lua literals)."""
-        prefix = _camera_lua("serialize.lua") + _camera_lua("control.lua")
+        return self._call_helper("control.lua", call, *args, timeout=timeout)
+
+    def _call_helper(self, helpers: str, call: str, *args: Any, timeout: float | None,
+                     on_message: Callable[[ScriptMessage], object] | None = None) -> Any:
+        """``return call(args...)`` after the serializer and ``camera_lua/<helpers>``, under
+        the script lock (ExecuteScript, then :meth:`Script.wait`); returns its value."""
+        prefix = camera_lua_source("serialize.lua") + camera_lua_source(helpers)
         code = f"return {call}({', '.join(dumps(a) for a in args)})\n"
         with self._script_lock:
             script = self._execute(prefix, code, kill_running=False, flush=True,
                                    serialized=True)
-            return script.wait(timeout)
+            return script.wait(timeout, on_message=on_message)
 
     def kill_script(self) -> None:
         """Stop whatever script runs (ExecuteScript of an empty script without NOKILL).

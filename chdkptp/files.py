@@ -33,15 +33,13 @@ import secrets
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from chdkptp._generated.chdk_codes import ChdkCommand, TempDataFlags
 from chdkptp._generated.chdk_upload_file import ChdkUploadFile
 from chdkptp.errors import ChdkError, RemoteProtocolError, ResponseError
-from chdkptp.lua import dumps, encode_str, serializer_source
+from chdkptp.lua import encode_str
 from chdkptp.script import ScriptMessage
 
 if TYPE_CHECKING:
@@ -233,25 +231,10 @@ def _checked_rel(rel: Any, where: str) -> str:
 # --- camera-side Lua --------------------------------------------------------------------------
 
 
-@cache
-def _files_lua() -> str:
-    text = resources.files("chdkptp").joinpath("camera_lua").joinpath("files.lua").read_text(
-        "utf-8"
-    )
-    prefix = serializer_source()
-    if not prefix.endswith("\n"):
-        prefix += "\n"
-    return prefix + (text if text.endswith("\n") else text + "\n")
-
-
 def _lua(cam: Camera, call: str, *args: Any, timeout: float | None = LUA_TIMEOUT,
          on_message: Callable[[ScriptMessage], object] | None = None) -> Any:
     """Run ``call(args...)`` of ``camera_lua/files.lua`` on the camera; return its value."""
-    code = f"return {call}({', '.join(dumps(a) for a in args)})\n"
-    with cam._script_lock:
-        script = cam._execute(_files_lua(), code, kill_running=False, flush=True,
-                              serialized=True)
-        return script.wait(timeout, on_message=on_message)
+    return cam._call_helper("files.lua", call, *args, timeout=timeout, on_message=on_message)
 
 
 def _ok(result: Any, what: str, **extra: Any) -> Any:

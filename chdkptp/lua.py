@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "INT_MIN",
     "UINT_MAX",
     "LuaDecodeError",
+    "camera_lua_source",
     "decode_bytes",
     "dumps",
     "encode_str",
@@ -86,6 +88,18 @@ def encode_str(text: str) -> bytes:
         raise ValueError(f"string cannot be encoded for the camera: {exc}") from exc
 
 
+@cache
+def camera_lua_source(name: str) -> str:
+    """Return the camera-side Lua file ``name`` shipped as package data (``camera_lua/``).
+
+    The one loader of those files (serializer, control and file helpers); the text always
+    ends with a newline, so files can be concatenated and their lines counted.  Raises
+    ``FileNotFoundError`` for an unknown name.
+    """
+    text = resources.files("chdkptp").joinpath("camera_lua").joinpath(name).read_text("utf-8")
+    return text if text.endswith("\n") else text + "\n"
+
+
 def serializer_source() -> str:
     """Return the camera-side serializer (package data ``camera_lua/serialize.lua``).
 
@@ -93,12 +107,7 @@ def serializer_source() -> str:
     defines ``serialize(v)`` and sets ``usb_msg_table_to_string = serialize``, so tables arrive
     as Lua literals that :func:`loads` decodes with their types intact.
     """
-    return (
-        resources.files("chdkptp")
-        .joinpath("camera_lua")
-        .joinpath("serialize.lua")
-        .read_text("utf-8")
-    )
+    return camera_lua_source("serialize.lua")
 
 
 # --------------------------------------------------------------------------------------------
