@@ -674,18 +674,30 @@ def download_tree(cam: Camera, remote: str, local: str | os.PathLike[str], *,
             target = safe_local_path(root, rel)
         except ValueError as exc:
             raise RemoteProtocolError(f"camera name {rel!r}: {exc}") from exc
-        if dry_run:
-            action = "planned"
-        elif target.exists() and not overwrite:
-            action = "skipped"
-        else:
-            action = "downloaded"
-        plan.append(Transfer(entry, target, action))
+        plan.append(_planned(entry, target, dry_run=dry_run, overwrite=overwrite))
+    _carry_out(cam, plan, root, dry_run=dry_run, keep_mtime=keep_mtime, progress=progress,
+               timeout=timeout)
+    return plan
+
+
+def _planned(entry: RemoteEntry, target: Path, *, dry_run: bool, overwrite: bool) -> Transfer:
+    """The download of ``entry`` to ``target``: planned (dry run), skipped or downloaded."""
     if dry_run:
-        return plan
+        action = "planned"
+    elif target.exists() and not overwrite:
+        action = "skipped"
+    else:
+        action = "downloaded"
+    return Transfer(entry, target, action)
+
+
+def _carry_out(cam: Camera, plan: list[Transfer], root: Path, *, dry_run: bool,
+               keep_mtime: bool, progress: Progress | None, timeout: float | None) -> None:
+    """Run a download plan (nothing for a dry run): create ``root``, then each transfer."""
+    if dry_run:
+        return
     root.mkdir(parents=True, exist_ok=True)
     _run_downloads(cam, plan, keep_mtime=keep_mtime, progress=progress, timeout=timeout)
-    return plan
 
 
 def upload_tree(cam: Camera, local: str | os.PathLike[str], remote: str, *,
@@ -840,18 +852,10 @@ def download_images(cam: Camera, dest: str | os.PathLike[str], *, last: int | No
         if target in seen:
             raise ValueError(f"name_template {name_template!r} maps two images to {rel!r}")
         seen.add(target)
-        if dry_run:
-            action = "planned"
-        elif target.exists() and not overwrite:
-            action = "skipped"
-        else:
-            action = "downloaded"
-        plan.append(Transfer(entry, target, action))
-    if dry_run:
-        return plan
-    root.mkdir(parents=True, exist_ok=True)
-    _run_downloads(cam, plan, keep_mtime=keep_mtime, progress=progress, timeout=timeout)
-    if delete_after:
+        plan.append(_planned(entry, target, dry_run=dry_run, overwrite=overwrite))
+    _carry_out(cam, plan, root, dry_run=dry_run, keep_mtime=keep_mtime, progress=progress,
+               timeout=timeout)
+    if delete_after and not dry_run:
         done = [t.remote.path for t in plan if t.action == "downloaded"
                 or (t.local.is_file() and t.local.stat().st_size == t.remote.size)]
         if done:
