@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chdkptp import lua
+from tests.test_lua import from_lua
 
 lupa51 = pytest.importorskip("lupa.lua51")
 
@@ -44,26 +45,6 @@ def lua_value(expr: str | bytes) -> Any:
     if isinstance(expr, str):
         expr = lua.encode_str(expr)
     return _EVAL(b"return " + expr)
-
-
-def from_lua(value: Any) -> Any:
-    """Python view of a lupa value with the design's mapping (independent of loads)."""
-    if lupa51.lua_type(value) == "table":
-        entries: dict[Any, Any] = {}
-        for k, v in value.items():
-            k = from_lua(k)
-            if isinstance(k, float) and k.is_integer():
-                k = int(k)
-            entries[k] = from_lua(v)
-        n = len(entries)
-        if n and all(type(k) is int for k in entries) and set(entries) == set(range(1, n + 1)):
-            return [entries[i] for i in range(1, n + 1)]
-        return entries
-    if isinstance(value, bytes):
-        return lua.decode_bytes(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def serialize(value: Any) -> bytes:

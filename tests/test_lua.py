@@ -27,7 +27,8 @@ _LOADSTRING = _RT.eval(
 
 
 def from_lua(value: Any) -> Any:
-    """Convert a lupa (Lua 5.1, encoding=None) value with the design's mapping."""
+    """Python view of a lupa (Lua 5.1, encoding=None) value with the design's mapping, written
+    independently of :func:`chdkptp.lua.loads` (tests/test_camera_serializer.py uses it too)."""
     if lupa51.lua_type(value) == "table":
         entries: dict[Any, Any] = {}
         for k, v in value.items():
@@ -35,7 +36,10 @@ def from_lua(value: Any) -> Any:
             if isinstance(k, float) and k.is_integer():
                 k = int(k)
             entries[k] = from_lua(v)
-        return lua._as_list_or_dict(entries)
+        n = len(entries)
+        if n and all(type(k) is int for k in entries) and set(entries) == set(range(1, n + 1)):
+            return [entries[i] for i in range(1, n + 1)]
+        return entries
     if isinstance(value, bytes):
         return lua.decode_bytes(value)
     if isinstance(value, float) and value.is_integer():

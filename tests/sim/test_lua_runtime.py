@@ -4,7 +4,6 @@ the CHDK function set and the card-backed os / io / require."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,22 +23,12 @@ from chdkptp.sim.clock import SimClock
 from chdkptp.sim.faults import Faults, StaleMessage
 from chdkptp.sim.lua_runtime import QUEUE_USABLE, ScriptHost, ScriptMsg
 from chdkptp.sim.state import CameraState
+from tests.sim.test_state import card, clock
+
+__all__ = ["card", "clock"]  # shared fixtures (defined in test_state.py)
 
 ALL = int(ExecFlags.NOKILL | ExecFlags.FLUSH_CAM_MSGS | ExecFlags.FLUSH_HOST_MSGS)
 NOKILL = int(ExecFlags.NOKILL)
-
-
-@pytest.fixture
-def card() -> Iterator[VirtualCard]:
-    c = VirtualCard()
-    yield c
-    c.cleanup()
-
-
-@pytest.fixture
-def clock() -> SimClock:
-    # real time hardly moves it; tests step it with advance()
-    return SimClock(time_scale=1e-9)
 
 
 @pytest.fixture

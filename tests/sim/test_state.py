@@ -30,6 +30,7 @@ def card() -> Iterator[VirtualCard]:
 
 @pytest.fixture
 def clock() -> SimClock:
+    # real time hardly moves it; tests step it with advance() (shared with test_lua_runtime)
     return SimClock(time_scale=1e-9)
 
 
