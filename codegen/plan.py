@@ -886,7 +886,7 @@ class _Planner:
                 # format string per array costs more than the unpack of a short array).
                 fmt = a.endian + (a.prim or "")
                 cache = self.array_cache(fmt)
-                compiled = f"_s_{a.id}"
+                compiled = f"_c_{a.id}"
                 lines += [
                     f"{compiled} = {cache}.get({n})",
                     f"if {compiled} is None:",

@@ -160,10 +160,10 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _s_items = _A0.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<H", _n_items)
-                _o_operations_supported.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A0.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<H", _n_items)
+                _o_operations_supported.items = list(_c_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operations_supported")
@@ -180,10 +180,10 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _s_items = _A0.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<H", _n_items)
-                _o_events_supported.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A0.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<H", _n_items)
+                _o_events_supported.items = list(_c_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("events_supported")
@@ -200,10 +200,10 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _s_items = _A0.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<H", _n_items)
-                _o_device_properties_supported.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A0.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<H", _n_items)
+                _o_device_properties_supported.items = list(_c_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("device_properties_supported")
@@ -220,10 +220,10 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _s_items = _A0.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<H", _n_items)
-                _o_capture_formats.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A0.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<H", _n_items)
+                _o_capture_formats.items = list(_c_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("capture_formats")
@@ -240,10 +240,10 @@ class PtpDeviceInfo(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _s_items = _A0.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<H", _n_items)
-                _o_image_formats.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A0.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<H", _n_items)
+                _o_image_formats.items = list(_c_items.unpack_from(buf, pos))
                 pos += _n_items * 2
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("image_formats")
@@ -402,10 +402,10 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _s_items = _A0.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<H", _n_items)
-            _o_operations_supported.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A0.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<H", _n_items)
+            _o_operations_supported.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("operations_supported")
@@ -421,10 +421,10 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _s_items = _A0.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<H", _n_items)
-            _o_events_supported.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A0.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<H", _n_items)
+            _o_events_supported.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("events_supported")
@@ -440,10 +440,10 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _s_items = _A0.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<H", _n_items)
-            _o_device_properties_supported.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A0.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<H", _n_items)
+            _o_device_properties_supported.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("device_properties_supported")
@@ -459,10 +459,10 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _s_items = _A0.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<H", _n_items)
-            _o_capture_formats.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A0.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<H", _n_items)
+            _o_capture_formats.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("capture_formats")
@@ -478,10 +478,10 @@ class PtpDeviceInfo(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _s_items = _A0.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<H", _n_items)
-            _o_image_formats.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A0.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<H", _n_items)
+            _o_image_formats.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 2
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("image_formats")

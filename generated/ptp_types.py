@@ -319,10 +319,10 @@ class PtpTypes(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 2 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-                _s_items = _A0.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<H", _n_items)
-                self.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A0.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<H", _n_items)
+                self.items = list(_c_items.unpack_from(buf, pos))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u2")
                 raise
@@ -338,10 +338,10 @@ class PtpTypes(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 2 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 2 bytes do not fit in {end - pos} bytes")
-            _s_items = _A0.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<H", _n_items)
-            self.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A0.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<H", _n_items)
+            self.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 2
             return pos
 
@@ -425,10 +425,10 @@ class PtpTypes(KaitaiStruct):
                 _n_items = _v_num_items
                 if _n_items < 0 or _n_items * 4 > end - pos:
                     raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
-                _s_items = _A1.get(_n_items)
-                if _s_items is None:
-                    _s_items = _runtime.array_struct("<I", _n_items)
-                self.items = list(_s_items.unpack_from(buf, pos))
+                _c_items = _A1.get(_n_items)
+                if _c_items is None:
+                    _c_items = _runtime.array_struct("<I", _n_items)
+                self.items = list(_c_items.unpack_from(buf, pos))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("ptp_array_u4")
                 raise
@@ -444,10 +444,10 @@ class PtpTypes(KaitaiStruct):
             _n_items = _v_num_items
             if _n_items < 0 or _n_items * 4 > end - pos:
                 raise _runtime.SpecDecodeError("num_items", f"items: {_n_items} items of 4 bytes do not fit in {end - pos} bytes")
-            _s_items = _A1.get(_n_items)
-            if _s_items is None:
-                _s_items = _runtime.array_struct("<I", _n_items)
-            self.items = list(_s_items.unpack_from(buf, pos))
+            _c_items = _A1.get(_n_items)
+            if _c_items is None:
+                _c_items = _runtime.array_struct("<I", _n_items)
+            self.items = list(_c_items.unpack_from(buf, pos))
             pos += _n_items * 4
             return pos
 

@@ -916,10 +916,10 @@ class PtpipPacket(KaitaiStruct):
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-                _s_params = _A0.get(_n_params)
-                if _s_params is None:
-                    _s_params = _runtime.array_struct("<I", _n_params)
-                self.params = list(_s_params.unpack_from(buf, pos))
+                _c_params = _A0.get(_n_params)
+                if _c_params is None:
+                    _c_params = _runtime.array_struct("<I", _n_params)
+                self.params = list(_c_params.unpack_from(buf, pos))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_request")
                 raise
@@ -943,10 +943,10 @@ class PtpipPacket(KaitaiStruct):
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            _s_params = _A0.get(_n_params)
-            if _s_params is None:
-                _s_params = _runtime.array_struct("<I", _n_params)
-            self.params = list(_s_params.unpack_from(buf, pos))
+            _c_params = _A0.get(_n_params)
+            if _c_params is None:
+                _c_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_c_params.unpack_from(buf, pos))
             pos += _n_params * 4
             return pos
 
@@ -1036,10 +1036,10 @@ class PtpipPacket(KaitaiStruct):
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-                _s_params = _A0.get(_n_params)
-                if _s_params is None:
-                    _s_params = _runtime.array_struct("<I", _n_params)
-                self.params = list(_s_params.unpack_from(buf, pos))
+                _c_params = _A0.get(_n_params)
+                if _c_params is None:
+                    _c_params = _runtime.array_struct("<I", _n_params)
+                self.params = list(_c_params.unpack_from(buf, pos))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("operation_response")
                 raise
@@ -1059,10 +1059,10 @@ class PtpipPacket(KaitaiStruct):
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            _s_params = _A0.get(_n_params)
-            if _s_params is None:
-                _s_params = _runtime.array_struct("<I", _n_params)
-            self.params = list(_s_params.unpack_from(buf, pos))
+            _c_params = _A0.get(_n_params)
+            if _c_params is None:
+                _c_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_c_params.unpack_from(buf, pos))
             pos += _n_params * 4
             return pos
 
@@ -1152,10 +1152,10 @@ class PtpipPacket(KaitaiStruct):
                 _n_params, _rem_params = divmod(end - pos, 4)
                 if _rem_params:
                     raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-                _s_params = _A0.get(_n_params)
-                if _s_params is None:
-                    _s_params = _runtime.array_struct("<I", _n_params)
-                self.params = list(_s_params.unpack_from(buf, pos))
+                _c_params = _A0.get(_n_params)
+                if _c_params is None:
+                    _c_params = _runtime.array_struct("<I", _n_params)
+                self.params = list(_c_params.unpack_from(buf, pos))
             except _runtime.SpecDecodeError as exc:
                 exc.add_prefix("event")
                 raise
@@ -1175,10 +1175,10 @@ class PtpipPacket(KaitaiStruct):
             _n_params, _rem_params = divmod(end - pos, 4)
             if _rem_params:
                 raise _runtime.SpecDecodeError("params", f"{_rem_params} trailing bytes do not make a whole item")
-            _s_params = _A0.get(_n_params)
-            if _s_params is None:
-                _s_params = _runtime.array_struct("<I", _n_params)
-            self.params = list(_s_params.unpack_from(buf, pos))
+            _c_params = _A0.get(_n_params)
+            if _c_params is None:
+                _c_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_c_params.unpack_from(buf, pos))
             pos += _n_params * 4
             return pos
 

@@ -90,10 +90,10 @@ class UsbDeviceStatus(KaitaiStruct):
             _n_params = (_v_len_status - 4) // 4
             if _n_params < 0 or _n_params * 4 > end - pos:
                 raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
-            _s_params = _A0.get(_n_params)
-            if _s_params is None:
-                _s_params = _runtime.array_struct("<I", _n_params)
-            self.params = list(_s_params.unpack_from(buf, pos))
+            _c_params = _A0.get(_n_params)
+            if _c_params is None:
+                _c_params = _runtime.array_struct("<I", _n_params)
+            self.params = list(_c_params.unpack_from(buf, pos))
         except _runtime.SpecDecodeError as exc:
             exc.add_prefix("usb_device_status")
             raise
@@ -115,10 +115,10 @@ class UsbDeviceStatus(KaitaiStruct):
         _n_params = (_v_len_status - 4) // 4
         if _n_params < 0 or _n_params * 4 > end - pos:
             raise _runtime.SpecDecodeError("len_status", f"params: {_n_params} items of 4 bytes do not fit in {end - pos} bytes")
-        _s_params = _A0.get(_n_params)
-        if _s_params is None:
-            _s_params = _runtime.array_struct("<I", _n_params)
-        self.params = list(_s_params.unpack_from(buf, pos))
+        _c_params = _A0.get(_n_params)
+        if _c_params is None:
+            _c_params = _runtime.array_struct("<I", _n_params)
+        self.params = list(_c_params.unpack_from(buf, pos))
         pos += _n_params * 4
         return pos
 

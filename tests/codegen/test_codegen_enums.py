@@ -10,15 +10,15 @@ from chdkptp._generated import chdk_codes, ptp_codes, ptp_container_header, ptp_
 
 
 def test_contract_members() -> None:
-    assert ptp_codes.ContainerType.COMMAND == 1 and ptp_codes.ContainerType.EVENT == 4
-    assert ptp_codes.OperationCode.GET_DEVICE_INFO == 0x1001
-    assert ptp_codes.OperationCode.CHDK == 0x9999
-    assert ptp_codes.ResponseCode.OK == 0x2001
-    assert ptp_codes.ResponseCode.SESSION_ALREADY_OPEN == 0x201E
-    assert chdk_codes.ChdkCommand.REMOTE_CAPTURE_GET_DATA == 14
-    assert chdk_codes.ExecFlags.FLUSH_HOST_MSGS == 0x400
-    assert chdk_codes.ProtocolVersion.MAJOR == 2
-    assert usb_codes.UsbVendorId.CANON == 0x04A9
+    assert ptp_codes.ContainerType.COMMAND.value == 1 and ptp_codes.ContainerType.EVENT.value == 4
+    assert ptp_codes.OperationCode.GET_DEVICE_INFO.value == 0x1001
+    assert ptp_codes.OperationCode.CHDK.value == 0x9999
+    assert ptp_codes.ResponseCode.OK.value == 0x2001
+    assert ptp_codes.ResponseCode.SESSION_ALREADY_OPEN.value == 0x201E
+    assert chdk_codes.ChdkCommand.REMOTE_CAPTURE_GET_DATA.value == 14
+    assert chdk_codes.ExecFlags.FLUSH_HOST_MSGS.value == 0x400
+    assert chdk_codes.ProtocolVersion.MAJOR.value == 2
+    assert usb_codes.UsbVendorId.CANON.value == 0x04A9
 
 
 def test_flags_and_enums_bases() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,9 +41,10 @@ u1 = st.integers(0, 0xFF)
 u2 = st.integers(0, 0xFFFF)
 u4 = st.integers(0, 0xFFFFFFFF)
 s4 = st.integers(-(2**31), 2**31 - 1)
+_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 # UTF-16 text without NUL whose encoding (plus NUL) fits a u1 count of code units.
 ptp_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(blacklist_categories=_SURROGATES, blacklist_characters="\x00"),
     max_size=40,
 ).filter(lambda s: len(s.encode("utf-16-le")) // 2 + 1 <= 255)
 
@@ -183,7 +184,8 @@ for _vec in load_vectors():
 
 def mutate(data: bytes, draw: Any) -> bytes:
     if not data:
-        return draw(st.binary(max_size=64))
+        fresh: bytes = draw(st.binary(max_size=64))
+        return fresh
     out = bytearray(data)
     for _ in range(draw(st.integers(0, 4))):
         i = draw(st.integers(0, len(out) - 1))
