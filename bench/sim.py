@@ -29,7 +29,7 @@ from bench._table import Row, Table, rate
 from chdkptp import sim
 from chdkptp._generated.chdk_codes import ChdkCommand
 from chdkptp._generated.ptp_codes import ContainerType, OperationCode, ResponseCode
-from chdkptp._generated.usb_codes import UsbVendorId
+from chdkptp._generated.usb_codes import CanonProductId, UsbVendorId
 from chdkptp.ptp import containers
 from chdkptp.sim.clock import SimClock
 from chdkptp.sim.faults import Faults
@@ -117,7 +117,7 @@ class _NullCamera:
     function: _NullFunction
     serial: str = "NULL0001"
     model: str = "PowerShot SX160 IS"
-    product_id: int = 0x325A
+    product_id: int = int(CanonProductId.POWERSHOT_SX160_IS)
     manufacturer: str = "Canon Inc."
     faults: Faults = field(default_factory=Faults)
     clock: SimClock = field(default_factory=SimClock)

@@ -42,7 +42,10 @@ from chdkptp._generated.chdk_codes import (
     FramebufferType,
     LcdAspectRatio,
     LiveViewFlags,
+    LiveViewVersionMajor,
+    LiveViewVersionMinor,
     PaletteType,
+    Yuv8bBitmapGroup,
 )
 from chdkptp._generated.chdk_lv_frame import ChdkLvFrame
 from chdkptp.errors import RemoteProtocolError, UnsupportedProtocolError
@@ -81,7 +84,12 @@ _EXTRA_HINT = "pip install 'chdkptp[image]'"
 _YUV_TYPES = (FramebufferType.YUV8, FramebufferType.YUV8B, FramebufferType.YUV8C)
 _BITMAP_TYPES = (FramebufferType.PAL8, FramebufferType.YUV8B, FramebufferType.YUV8C)
 _DIGIC6_TYPES = (FramebufferType.YUV8B, FramebufferType.YUV8C, FramebufferType.OPACITY8)
-_LV_2_2 = 2  # first live-view minor version with the Digic 6 formats and the opacity plane
+#: First live-view minor version with the Digic 6 formats and the opacity plane (2.2).
+_LV_DIGIC6 = int(LiveViewVersionMinor.DIGIC6)
+#: Palette types this library decodes (every known one but NONE).
+_PALETTE_TYPES = frozenset(int(p) for p in PaletteType if p is not PaletteType.NONE)
+#: The 4 bytes (U, Y0, V, Y1) of a Digic 6 bitmap group that counts as transparent.
+_CLEAR_GROUP = tuple(int(Yuv8bBitmapGroup.TRANSPARENT).to_bytes(4, "little"))
 #: Biggest screen (margins + visible) accepted when building a canvas; real screens are < 2k.
 _MAX_SCREEN = 16384
 #: Alpha of the 2-bit alpha palettes (types 2-5), fact sheet §3.5.
@@ -603,9 +611,10 @@ class LiveFrame:
                 f"live-view frame of {len(payload)} bytes is shorter than its header"
             )
         major, minor = _HEAD.unpack_from(payload)
-        if major != 2:
+        if major != LiveViewVersionMajor.CURRENT:
             raise UnsupportedProtocolError(
-                f"live-view protocol {major}.{minor} is not supported (this library reads 2.x)",
+                f"live-view protocol {major}.{minor} is not supported (this library reads "
+                f"{int(LiveViewVersionMajor.CURRENT)}.x)",
                 version=(major, minor),
             )
         try:
@@ -622,7 +631,7 @@ class LiveFrame:
         for fb in (self.viewport, self.bitmap, self.opacity):
             if fb is not None:
                 fb._check(len(payload))
-        if frame.header.ofs_palette and 1 <= int(frame.header.palette_type) <= 5:
+        if frame.header.ofs_palette and int(frame.header.palette_type) in _PALETTE_TYPES:
             try:
                 frame.palette  # noqa: B018 - bounds check of the palette
             except SpecDecodeError as exc:
@@ -670,7 +679,7 @@ class LiveFrame:
     @property
     def palette(self) -> bytes | None:
         """The raw palette bytes, or None if the frame has no palette."""
-        if not (self._frame.header.ofs_palette and 1 <= int(self.palette_type) <= 5):
+        if not (self._frame.header.ofs_palette and int(self.palette_type) in _PALETTE_TYPES):
             return None
         return self._frame.palette
 
@@ -699,7 +708,7 @@ class LiveFrame:
             )
         if fb.fb_type not in allowed:
             raise RemoteProtocolError(f"{what}: framebuffer type {fb.fb_type.name} is not valid")
-        if fb.fb_type in _DIGIC6_TYPES and self.version[1] < _LV_2_2:
+        if fb.fb_type in _DIGIC6_TYPES and self.version[1] < _LV_DIGIC6:
             raise RemoteProtocolError(
                 f"{what}: {fb.fb_type.name} needs live view 2.2, the frame is "
                 f"{self.version[0]}.{self.version[1]}"
@@ -773,10 +782,10 @@ class LiveFrame:
             return rows[:, 0 : width * 2 : 2] if skip else rows[:, :width]
         groups = bm._rows(self.payload).reshape(bm.visible_height, -1, 4)
         clear = (
-            (groups[..., 0] == 0x80)
-            & (groups[..., 1] == 0)
-            & (groups[..., 2] == 0x80)
-            & (groups[..., 3] == 0)
+            (groups[..., 0] == _CLEAR_GROUP[0])
+            & (groups[..., 1] == _CLEAR_GROUP[1])
+            & (groups[..., 2] == _CLEAR_GROUP[2])
+            & (groups[..., 3] == _CLEAR_GROUP[3])
         )
         alpha = np.where(clear, np.uint8(0), np.uint8(255)).astype(np.uint8)
         if not skip:

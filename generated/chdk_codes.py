@@ -570,6 +570,29 @@ _META_CAPTURE_FORMAT_FLAGS: dict[int, dict[str, str | int]] = {
 }
 
 
+class RemoteCaptureOffset(IntEnum):
+    """Values of ``remote_capture_offset`` in spec/chdk_codes.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: RemoteCaptureGetData p3: no seek, write the chunk right after the previous one (-1 as s4).
+    SEQUENTIAL = 0xffffffff
+
+    @classmethod
+    def _missing_(cls, value: object) -> RemoteCaptureOffset | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> RemoteCaptureOffset:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_REMOTE_CAPTURE_OFFSET.get(value)
+        return member if member is not None else cls(value)
+
+
+_MEMBERS_REMOTE_CAPTURE_OFFSET: dict[int, RemoteCaptureOffset] = {m.value: m for m in RemoteCaptureOffset}
+
+
 class LiveViewFlags(IntFlag):
     """Values of ``live_view_flags`` in spec/chdk_codes.ksy.
 
@@ -682,6 +705,95 @@ class PaletteType(IntEnum):
 _MEMBERS_PALETTE_TYPE: dict[int, PaletteType] = {m.value: m for m in PaletteType}
 
 
+class LiveViewVersionMajor(IntEnum):
+    """Values of ``live_view_version_major`` in spec/chdk_codes.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: The live-view sub-protocol major version this library reads; below 2 is a development version.
+    CURRENT = 2
+
+    @classmethod
+    def _missing_(cls, value: object) -> LiveViewVersionMajor | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> LiveViewVersionMajor:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_LIVE_VIEW_VERSION_MAJOR.get(value)
+        return member if member is not None else cls(value)
+
+    @property
+    def orig_id(self) -> str | int | None:
+        """Spec metadata ``-orig-id`` of this entry (None if absent)."""
+        return _META_LIVE_VIEW_VERSION_MAJOR.get(self._value_, {}).get("orig_id")
+
+
+_MEMBERS_LIVE_VIEW_VERSION_MAJOR: dict[int, LiveViewVersionMajor] = {m.value: m for m in LiveViewVersionMajor}
+_META_LIVE_VIEW_VERSION_MAJOR: dict[int, dict[str, str | int]] = {
+    2: {"orig_id": "LIVE_VIEW_VERSION_MAJOR"},
+}
+
+
+class LiveViewVersionMinor(IntEnum):
+    """Values of ``live_view_version_minor`` in spec/chdk_codes.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: Live view 2.0, the first release (CHDK 1.1).
+    FIRST_RELEASE = 0
+    #: Live view 2.1: adds palette type 4.
+    PALETTE_TYPE_4 = 1
+    #: Live view 2.2: first minor with the Digic 6/7 framebuffer types, the opacity plane, 3:2 aspect and `bmo_desc_start`.
+    DIGIC6 = 2
+
+    @classmethod
+    def _missing_(cls, value: object) -> LiveViewVersionMinor | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> LiveViewVersionMinor:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_LIVE_VIEW_VERSION_MINOR.get(value)
+        return member if member is not None else cls(value)
+
+    @property
+    def orig_id(self) -> str | int | None:
+        """Spec metadata ``-orig-id`` of this entry (None if absent)."""
+        return _META_LIVE_VIEW_VERSION_MINOR.get(self._value_, {}).get("orig_id")
+
+
+_MEMBERS_LIVE_VIEW_VERSION_MINOR: dict[int, LiveViewVersionMinor] = {m.value: m for m in LiveViewVersionMinor}
+_META_LIVE_VIEW_VERSION_MINOR: dict[int, dict[str, str | int]] = {
+    2: {"orig_id": "LIVE_VIEW_VERSION_MINOR"},
+}
+
+
+class Yuv8bBitmapGroup(IntEnum):
+    """Values of ``yuv8b_bitmap_group`` in spec/chdk_codes.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: A 4-byte U, Y0, V, Y1 group of a Digic 6 bitmap sent without an opacity plane that counts as transparent (every other group is opaque); bytes 80 00 80 00.
+    TRANSPARENT = 0x800080
+
+    @classmethod
+    def _missing_(cls, value: object) -> Yuv8bBitmapGroup | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> Yuv8bBitmapGroup:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_YUV8B_BITMAP_GROUP.get(value)
+        return member if member is not None else cls(value)
+
+
+_MEMBERS_YUV8B_BITMAP_GROUP: dict[int, Yuv8bBitmapGroup] = {m.value: m for m in Yuv8bBitmapGroup}
+
+
 class LcdAspectRatio(IntEnum):
     """Values of ``lcd_aspect_ratio`` in spec/chdk_codes.ksy.
 
@@ -743,9 +855,13 @@ class ChdkCodes(KaitaiStruct):
     TempDataFlags = TempDataFlags
     GetMemoryMode = GetMemoryMode
     CaptureFormatFlags = CaptureFormatFlags
+    RemoteCaptureOffset = RemoteCaptureOffset
     LiveViewFlags = LiveViewFlags
     FramebufferType = FramebufferType
     PaletteType = PaletteType
+    LiveViewVersionMajor = LiveViewVersionMajor
+    LiveViewVersionMinor = LiveViewVersionMinor
+    Yuv8bBitmapGroup = Yuv8bBitmapGroup
     LcdAspectRatio = LcdAspectRatio
     _seq_fields: tuple[str, ...] = ()
     _instance_fields: tuple[str, ...] = ()

@@ -393,6 +393,157 @@ _META_EVENT_CODE: dict[int, dict[str, str | int]] = {
     0xc00c: {"orig_id": "PTP_EC_CANON_CameraModeChanged"},
 }
 
+
+class ObjectFormat(IntEnum):
+    """Values of ``object_format`` in spec/ptp_codes.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: Non-image object of unknown type.
+    UNDEFINED = 0x3000
+    #: Association (a folder on a PowerShot's card).
+    ASSOCIATION = 0x3001
+    #: Device-model-specific script.
+    SCRIPT = 0x3002
+    #: Device-model-specific binary executable.
+    EXECUTABLE = 0x3003
+    #: Text file.
+    TEXT = 0x3004
+    #: HTML file.
+    HTML = 0x3005
+    #: Digital Print Order Format file.
+    DPOF = 0x3006
+    #: AIFF audio clip.
+    AIFF = 0x3007
+    #: WAV audio clip.
+    WAV = 0x3008
+    #: MP3 audio clip.
+    MP3 = 0x3009
+    #: AVI video clip.
+    AVI = 0x300a
+    #: MPEG video clip.
+    MPEG = 0x300b
+    #: Microsoft Advanced Streaming Format video.
+    ASF = 0x300c
+    #: Image of unknown type (the 'Undefined' code of the image format range).
+    UNDEFINED_IMAGE = 0x3800
+    #: EXIF/JPEG image: what a PowerShot stores its shots as.
+    EXIF_JPEG = 0x3801
+    #: TIFF/EP (electronic photography) image.
+    TIFF_EP = 0x3802
+    #: FlashPix image.
+    FLASHPIX = 0x3803
+    #: Windows bitmap image.
+    BMP = 0x3804
+    #: Canon camera image file format.
+    CIFF = 0x3805
+    #: GIF image.
+    GIF = 0x3807
+    #: JPEG file interchange format image.
+    JFIF = 0x3808
+    #: PhotoCD image.
+    PCD = 0x3809
+    #: QuickDraw PICT image.
+    PICT = 0x380a
+    #: PNG image.
+    PNG = 0x380b
+    #: TIFF image.
+    TIFF = 0x380d
+    #: TIFF/IT (graphic arts) image.
+    TIFF_IT = 0x380e
+    #: JPEG 2000 baseline file.
+    JP2 = 0x380f
+    #: JPEG 2000 extended file.
+    JPX = 0x3810
+
+    @classmethod
+    def _missing_(cls, value: object) -> ObjectFormat | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> ObjectFormat:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_OBJECT_FORMAT.get(value)
+        return member if member is not None else cls(value)
+
+    @property
+    def orig_id(self) -> str | int | None:
+        """Spec metadata ``-orig-id`` of this entry (None if absent)."""
+        return _META_OBJECT_FORMAT.get(self._value_, {}).get("orig_id")
+
+
+_MEMBERS_OBJECT_FORMAT: dict[int, ObjectFormat] = {m.value: m for m in ObjectFormat}
+_META_OBJECT_FORMAT: dict[int, dict[str, str | int]] = {
+    0x3000: {"orig_id": "PTP_OFC_Undefined"},
+    0x3001: {"orig_id": "PTP_OFC_Association"},
+    0x3002: {"orig_id": "PTP_OFC_Script"},
+    0x3003: {"orig_id": "PTP_OFC_Executable"},
+    0x3004: {"orig_id": "PTP_OFC_Text"},
+    0x3005: {"orig_id": "PTP_OFC_HTML"},
+    0x3006: {"orig_id": "PTP_OFC_DPOF"},
+    0x3007: {"orig_id": "PTP_OFC_AIFF"},
+    0x3008: {"orig_id": "PTP_OFC_WAV"},
+    0x3009: {"orig_id": "PTP_OFC_MP3"},
+    0x300a: {"orig_id": "PTP_OFC_AVI"},
+    0x300b: {"orig_id": "PTP_OFC_MPEG"},
+    0x300c: {"orig_id": "PTP_OFC_ASF"},
+    0x3801: {"orig_id": "PTP_OFC_EXIF_JPEG"},
+    0x3802: {"orig_id": "PTP_OFC_TIFF_EP"},
+    0x3803: {"orig_id": "PTP_OFC_FlashPix"},
+    0x3804: {"orig_id": "PTP_OFC_BMP"},
+    0x3805: {"orig_id": "PTP_OFC_CIFF"},
+    0x3807: {"orig_id": "PTP_OFC_GIF"},
+    0x3808: {"orig_id": "PTP_OFC_JFIF"},
+    0x3809: {"orig_id": "PTP_OFC_PCD"},
+    0x380a: {"orig_id": "PTP_OFC_PICT"},
+    0x380b: {"orig_id": "PTP_OFC_PNG"},
+    0x380d: {"orig_id": "PTP_OFC_TIFF"},
+    0x380e: {"orig_id": "PTP_OFC_TIFF_IT"},
+    0x380f: {"orig_id": "PTP_OFC_JP2"},
+    0x3810: {"orig_id": "PTP_OFC_JPX"},
+}
+
+
+class VendorExtensionId(IntEnum):
+    """Values of ``vendor_extension_id`` in spec/ptp_codes.ksy.
+
+    Open: an unknown value gives a pseudo-member instead of an error (see ``coerce``).
+    """
+
+    #: Eastman Kodak.
+    EASTMAN_KODAK = 1
+    #: Microsoft (also used by MTP devices).
+    MICROSOFT = 6
+    #: Nikon.
+    NIKON = 10
+    #: Canon; what chdkptp's table gives for a PowerShot (not confirmed from a camera's DeviceInfo, fact sheet §1.6).
+    CANON = 11
+
+    @classmethod
+    def _missing_(cls, value: object) -> VendorExtensionId | None:
+        return _runtime.open_enum_member(cls, value)
+
+    @classmethod
+    def coerce(cls, value: int) -> VendorExtensionId:
+        """The member for ``value``; unknown values give a pseudo-member (never raises)."""
+        member = _MEMBERS_VENDOR_EXTENSION_ID.get(value)
+        return member if member is not None else cls(value)
+
+    @property
+    def orig_id(self) -> str | int | None:
+        """Spec metadata ``-orig-id`` of this entry (None if absent)."""
+        return _META_VENDOR_EXTENSION_ID.get(self._value_, {}).get("orig_id")
+
+
+_MEMBERS_VENDOR_EXTENSION_ID: dict[int, VendorExtensionId] = {m.value: m for m in VendorExtensionId}
+_META_VENDOR_EXTENSION_ID: dict[int, dict[str, str | int]] = {
+    1: {"orig_id": "PTP_VENDOR_EASTMAN_KODAK"},
+    6: {"orig_id": "PTP_VENDOR_MICROSOFT"},
+    10: {"orig_id": "PTP_VENDOR_NIKON"},
+    11: {"orig_id": "PTP_VENDOR_CANON"},
+}
+
 _new = _runtime.new
 
 
@@ -406,6 +557,8 @@ class PtpCodes(KaitaiStruct):
     OperationCode = OperationCode
     ResponseCode = ResponseCode
     EventCode = EventCode
+    ObjectFormat = ObjectFormat
+    VendorExtensionId = VendorExtensionId
     _seq_fields: tuple[str, ...] = ()
     _instance_fields: tuple[str, ...] = ()
     _fixed_size: int | None = None

@@ -1,6 +1,6 @@
 meta:
   id: chdk_codes
-  title: CHDK PTP extension code tables (sub-commands, flags, message types)
+  title: CHDK PTP extension code tables (sub-commands, flags, message types, live-view constants)
   license: MIT
   ks-version: 0.11
   endian: le
@@ -356,6 +356,11 @@ enums:
       -orig-id: PTP_CHDK_CAPTURE_NOTSET
       doc: "RemoteCaptureIsReady status: capture not initialised, or cancelled by its timeout."
       doc-ref: "CHDK core/ptp.h PTP_CHDK_CAPTURE_NOTSET"
+  remote_capture_offset:
+    0xFFFFFFFF:
+      id: sequential
+      doc: "RemoteCaptureGetData p3: no seek, write the chunk right after the previous one (-1 as s4)."
+      doc-ref: "fact sheet §2 (sub-command 14) and §4.3; CHDK core/ptp.c (remote capture get data)"
   live_view_flags:
     0x01:
       id: viewport
@@ -428,6 +433,31 @@ enums:
       id: type_5
       doc: "256 entries of 4 bytes: V, U, Y, A; alpha in bits 4-5 of A."
       doc-ref: "CHDK platform/generic/wrappers.c (palette comments); chdkptp liveimg.c"
+  live_view_version_major:
+    2:
+      id: current
+      -orig-id: LIVE_VIEW_VERSION_MAJOR
+      doc: "The live-view sub-protocol major version this library reads; below 2 is a development version."
+      doc-ref: "fact sheet §3.2; CHDK core/live_view.h LIVE_VIEW_VERSION_MAJOR"
+  live_view_version_minor:
+    0:
+      id: first_release
+      doc: "Live view 2.0, the first release (CHDK 1.1)."
+      doc-ref: "fact sheet §3.2; CHDK core/live_view.h (version history)"
+    1:
+      id: palette_type_4
+      doc: "Live view 2.1: adds palette type 4."
+      doc-ref: "fact sheet §3.2; CHDK core/live_view.h (version history)"
+    2:
+      id: digic6
+      -orig-id: LIVE_VIEW_VERSION_MINOR
+      doc: "Live view 2.2: first minor with the Digic 6/7 framebuffer types, the opacity plane, 3:2 aspect and `bmo_desc_start`."
+      doc-ref: "fact sheet §3.2; CHDK core/live_view.h LIVE_VIEW_VERSION_MINOR"
+  yuv8b_bitmap_group:
+    0x00800080:
+      id: transparent
+      doc: "A 4-byte U, Y0, V, Y1 group of a Digic 6 bitmap sent without an opacity plane that counts as transparent (every other group is opaque); bytes 80 00 80 00."
+      doc-ref: "fact sheet §3.5 (Digic 6 bitmap); chdkptp liveimg.c"
   lcd_aspect_ratio:
     0:
       id: aspect_4_3

@@ -1,6 +1,6 @@
 meta:
   id: ptp_codes
-  title: PTP code tables (container types, operations, responses, events)
+  title: PTP code tables (container types, operations, responses, events, object formats, vendors)
   license: MIT
   ks-version: 0.11
   endian: le
@@ -8,7 +8,7 @@ doc: |
   Code tables of the Picture Transfer Protocol as a Canon PowerShot running CHDK uses it over USB.
   Enums only: this file describes no layout. Project metadata on entries (`-category`,
   `-storage-enumeration`) is read by our generator; other Kaitai tools ignore it.
-doc-ref: "ISO 15740:2013 (PIMA 15740); chdkptp ptp.h (PTP_OC_*, PTP_RC_*, PTP_EC_*, PTP_USB_CONTAINER_*)"
+doc-ref: "ISO 15740:2013 (PIMA 15740); chdkptp ptp.h (PTP_OC_*, PTP_RC_*, PTP_EC_*, PTP_USB_CONTAINER_*, PTP_VENDOR_*); libgphoto2 ptp.h (PTP_OFC_*)"
 enums:
   container_type:
     0:
@@ -486,3 +486,164 @@ enums:
       -orig-id: PTP_EC_CANON_CameraModeChanged
       doc: "Canon vendor event: the camera changed mode (play/record)."
       doc-ref: "libgphoto2 camlibs/ptp2/ptp.h PTP_EC_CANON_CameraModeChanged"
+  object_format:
+    0x3000:
+      id: undefined
+      -orig-id: PTP_OFC_Undefined
+      doc: "Non-image object of unknown type."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_Undefined"
+    0x3001:
+      id: association
+      -orig-id: PTP_OFC_Association
+      doc: "Association (a folder on a PowerShot's card)."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_Association"
+    0x3002:
+      id: script
+      -orig-id: PTP_OFC_Script
+      doc: "Device-model-specific script."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_Script"
+    0x3003:
+      id: executable
+      -orig-id: PTP_OFC_Executable
+      doc: "Device-model-specific binary executable."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_Executable"
+    0x3004:
+      id: text
+      -orig-id: PTP_OFC_Text
+      doc: "Text file."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_Text"
+    0x3005:
+      id: html
+      -orig-id: PTP_OFC_HTML
+      doc: "HTML file."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_HTML"
+    0x3006:
+      id: dpof
+      -orig-id: PTP_OFC_DPOF
+      doc: "Digital Print Order Format file."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_DPOF"
+    0x3007:
+      id: aiff
+      -orig-id: PTP_OFC_AIFF
+      doc: "AIFF audio clip."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_AIFF"
+    0x3008:
+      id: wav
+      -orig-id: PTP_OFC_WAV
+      doc: "WAV audio clip."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_WAV"
+    0x3009:
+      id: mp3
+      -orig-id: PTP_OFC_MP3
+      doc: "MP3 audio clip."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_MP3"
+    0x300A:
+      id: avi
+      -orig-id: PTP_OFC_AVI
+      doc: "AVI video clip."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_AVI"
+    0x300B:
+      id: mpeg
+      -orig-id: PTP_OFC_MPEG
+      doc: "MPEG video clip."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_MPEG"
+    0x300C:
+      id: asf
+      -orig-id: PTP_OFC_ASF
+      doc: "Microsoft Advanced Streaming Format video."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_ASF"
+    0x3800:
+      id: undefined_image
+      doc: "Image of unknown type (the 'Undefined' code of the image format range)."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes"
+    0x3801:
+      id: exif_jpeg
+      -orig-id: PTP_OFC_EXIF_JPEG
+      doc: "EXIF/JPEG image: what a PowerShot stores its shots as."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_EXIF_JPEG"
+    0x3802:
+      id: tiff_ep
+      -orig-id: PTP_OFC_TIFF_EP
+      doc: "TIFF/EP (electronic photography) image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_TIFF_EP"
+    0x3803:
+      id: flashpix
+      -orig-id: PTP_OFC_FlashPix
+      doc: "FlashPix image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_FlashPix"
+    0x3804:
+      id: bmp
+      -orig-id: PTP_OFC_BMP
+      doc: "Windows bitmap image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_BMP"
+    0x3805:
+      id: ciff
+      -orig-id: PTP_OFC_CIFF
+      doc: "Canon camera image file format."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_CIFF"
+    0x3807:
+      id: gif
+      -orig-id: PTP_OFC_GIF
+      doc: "GIF image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_GIF"
+    0x3808:
+      id: jfif
+      -orig-id: PTP_OFC_JFIF
+      doc: "JPEG file interchange format image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_JFIF"
+    0x3809:
+      id: pcd
+      -orig-id: PTP_OFC_PCD
+      doc: "PhotoCD image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_PCD"
+    0x380A:
+      id: pict
+      -orig-id: PTP_OFC_PICT
+      doc: "QuickDraw PICT image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_PICT"
+    0x380B:
+      id: png
+      -orig-id: PTP_OFC_PNG
+      doc: "PNG image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_PNG"
+    0x380D:
+      id: tiff
+      -orig-id: PTP_OFC_TIFF
+      doc: "TIFF image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_TIFF"
+    0x380E:
+      id: tiff_it
+      -orig-id: PTP_OFC_TIFF_IT
+      doc: "TIFF/IT (graphic arts) image."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_TIFF_IT"
+    0x380F:
+      id: jp2
+      -orig-id: PTP_OFC_JP2
+      doc: "JPEG 2000 baseline file."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_JP2"
+    0x3810:
+      id: jpx
+      -orig-id: PTP_OFC_JPX
+      doc: "JPEG 2000 extended file."
+      doc-ref: "ISO 15740:2013 (PIMA 15740), object format codes; libgphoto2 camlibs/ptp2/ptp.h PTP_OFC_JPX"
+  vendor_extension_id:
+    0x01:
+      id: eastman_kodak
+      -orig-id: PTP_VENDOR_EASTMAN_KODAK
+      doc: "Eastman Kodak."
+      doc-ref: "fact sheet §1.6 (cp-ptp.h vendor extension table); chdkptp ptp.h PTP_VENDOR_EASTMAN_KODAK"
+    0x06:
+      id: microsoft
+      -orig-id: PTP_VENDOR_MICROSOFT
+      doc: "Microsoft (also used by MTP devices)."
+      doc-ref: "fact sheet §1.6 (cp-ptp.h vendor extension table); chdkptp ptp.h PTP_VENDOR_MICROSOFT"
+    0x0A:
+      id: nikon
+      -orig-id: PTP_VENDOR_NIKON
+      doc: "Nikon."
+      doc-ref: "fact sheet §1.6 (cp-ptp.h vendor extension table); chdkptp ptp.h PTP_VENDOR_NIKON"
+    0x0B:
+      id: canon
+      -orig-id: PTP_VENDOR_CANON
+      doc: "Canon; what chdkptp's table gives for a PowerShot (not confirmed from a camera's DeviceInfo, fact sheet §1.6)."
+      doc-ref: "fact sheet §1.6 (cp-ptp.h vendor extension table); chdkptp ptp.h PTP_VENDOR_CANON"

@@ -30,7 +30,10 @@ from chdkptp._generated.chdk_codes import (
     FramebufferType,
     LcdAspectRatio,
     LiveViewFlags,
+    LiveViewVersionMajor,
+    LiveViewVersionMinor,
     PaletteType,
+    Yuv8bBitmapGroup,
 )
 from chdkptp._generated.chdk_lv_frame import ChdkLvFrame
 from chdkptp.sim.clock import SimClock
@@ -100,6 +103,15 @@ class _Display:
     lv_version: tuple[int, int]
 
 
+_LV_MAJOR = int(LiveViewVersionMajor.CURRENT)
+_LV_2_1 = (_LV_MAJOR, int(LiveViewVersionMinor.PALETTE_TYPE_4))
+_LV_2_2 = (_LV_MAJOR, int(LiveViewVersionMinor.DIGIC6))
+#: U, Y0, V, Y1 of a transparent Digic 6 bitmap group (sent without an opacity plane).
+_CLEAR_GROUP = int(Yuv8bBitmapGroup.TRANSPARENT).to_bytes(4, "little")
+
+#: Palette types the simulator can send (every known one, NONE included).
+_PALETTE_TYPES = frozenset(int(p) for p in PaletteType)
+
 DISPLAYS: dict[str, _Display] = {
     "yuv411": _Display(
         aspect=LcdAspectRatio.ASPECT_4_3,
@@ -107,7 +119,7 @@ DISPLAYS: dict[str, _Display] = {
         bitmap=FbGeometry(FramebufferType.PAL8, 960, 720, 240),
         opacity=None,
         palette_type=PaletteType.TYPE_3,
-        lv_version=(2, 1),
+        lv_version=_LV_2_1,
     ),
     "yuv422": _Display(
         aspect=LcdAspectRatio.ASPECT_4_3,
@@ -115,7 +127,7 @@ DISPLAYS: dict[str, _Display] = {
         bitmap=FbGeometry(FramebufferType.YUV8B, 640, 640, 480),
         opacity=FbGeometry(FramebufferType.OPACITY8, 640, 640, 480),
         palette_type=PaletteType.NONE,
-        lv_version=(2, 2),
+        lv_version=_LV_2_2,
     ),
     "yuv422c": _Display(
         aspect=LcdAspectRatio.ASPECT_4_3,
@@ -123,7 +135,7 @@ DISPLAYS: dict[str, _Display] = {
         bitmap=FbGeometry(FramebufferType.YUV8B, 640, 640, 480),
         opacity=FbGeometry(FramebufferType.OPACITY8, 640, 640, 480),
         palette_type=PaletteType.NONE,
-        lv_version=(2, 2),
+        lv_version=_LV_2_2,
     ),
 }
 
@@ -212,14 +224,14 @@ def _header_bytes(
     minor: int, aspect: int, palette_type: int, palette: int, vp: int, bm: int, bmo: int
 ) -> bytes:
     return ChdkLvFrame.LvDataHeader(
-        version_major=2,
+        version_major=_LV_MAJOR,
         version_minor=minor,
         lcd_aspect_ratio=aspect,
         palette_type=palette_type,
         ofs_palette=palette,
         ofs_vp_desc=vp,
         ofs_bm_desc=bm,
-        ofs_bmo_desc=bmo if minor >= 2 else None,
+        ofs_bmo_desc=bmo if minor >= _LV_2_2[1] else None,
     ).to_bytes()
 
 
@@ -282,19 +294,19 @@ class LiveViewSource:
         spec = DISPLAYS[display]
         version = lv_version if lv_version is not None else spec.lv_version
         major, minor = version
-        if major != 2 or minor < 0:
+        if major != _LV_MAJOR or minor < 0:
             raise ValueError(f"live-view protocol {major}.{minor} is not a 2.x version")
-        if spec.opacity is not None and minor < 2:
+        if spec.opacity is not None and minor < _LV_2_2[1]:
             raise ValueError(f"display {display!r} (Digic 6 formats) needs live view 2.2")
         if palette_type is not None:
             if spec.opacity is not None:
                 raise ValueError("Digic 6 displays have no palette")
             palette_type = int(PaletteType.coerce(palette_type))
-            if not 0 <= palette_type <= 5:
+            if palette_type not in _PALETTE_TYPES:
                 raise ValueError(f"unknown palette type {palette_type}")
         else:
             palette_type = spec.palette_type
-        if palette_type == PaletteType.TYPE_4 and minor < 1:
+        if palette_type == PaletteType.TYPE_4 and minor < _LV_2_1[1]:
             raise ValueError("palette type 4 needs live view 2.1")
         self.clock = clock
         self.display = display
@@ -306,7 +318,7 @@ class LiveViewSource:
         self.opacity = spec.opacity
         self.palette_type = palette_type
         self._palette = palette_bytes(palette_type)
-        self._header_size = 32 if minor >= 2 else 28
+        self._header_size = len(_header_bytes(minor, 0, 0, 0, 0, 0, 0))  # 28, 32 from 2.2
         self._vp_rows = self._precompute_viewport()
 
     # -- pre-computation -------------------------------------------------------------------
@@ -360,11 +372,11 @@ class LiveViewSource:
         g = self.bitmap
         if g.fb_type == FramebufferType.PAL8:
             return self._overlay_rows(t_ms, {i: bytes((i,)) for i in range(3)}, 1)
-        # Digic 6: YUV8B pairs; transparent is U=0x80, Y=0, V=0x80, Y=0
+        # Digic 6: YUV8B pairs; transparent is the spec's yuv8b_bitmap_group::transparent
         enc = {}
         for i in range(3):
             y, u, v, a = bitmap_colour(i)
-            enc[i] = bytes((u + 128, y, v + 128, y)) if a else b"\x80\x00\x80\x00"
+            enc[i] = bytes((u + 128, y, v + 128, y)) if a else _CLEAR_GROUP
         return self._overlay_rows(t_ms, enc, 2)
 
     def _opacity_data(self, t_ms: int) -> bytes:
@@ -389,7 +401,7 @@ class LiveViewSource:
                 | LiveViewFlags.BITMAP_OPACITY
             )
         )
-        with_bmo = self.opacity is not None and self.lv_version[1] >= 2
+        with_bmo = self.opacity is not None and self.lv_version[1] >= _LV_2_2[1]
         vp_desc = self._header_size
         bm_desc = vp_desc + _DESC_SIZE
         bmo_desc = bm_desc + _DESC_SIZE if with_bmo else 0

@@ -7,7 +7,7 @@ cancels capture; asking for a type that is not available resets capture.  The Lu
 (``init_usb_capture`` …) and the PTP sub-commands call in here; this module does no I/O.
 
 JPEG and CR2 data come in chunks the way a real camera's file-write hook delivers them: the
-body first, starting at a non-zero file offset, then sequential chunks (offset 0xFFFFFFFF),
+body first, starting at a non-zero file offset, then sequential chunks (offset :data:`SEQUENTIAL`),
 and the file header last at offset 0, so a host that ignores offsets writes a corrupt file.
 RAW and the DNG header are one sequential chunk each.  Several shots taken before the host
 downloads are queued (a real camera would hold the next shot back instead; see :attr:`pending`).
@@ -20,13 +20,13 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from chdkptp._generated.chdk_codes import CaptureFormatFlags
+from chdkptp._generated.chdk_codes import CaptureFormatFlags, RemoteCaptureOffset
 from chdkptp.sim.clock import SimClock
 
 log = logging.getLogger(__name__)
 
-#: Offset value meaning "write right after the previous chunk".
-SEQUENTIAL = 0xFFFFFFFF
+#: Offset value meaning "write right after the previous chunk" (spec: remote_capture_offset).
+SEQUENTIAL = int(RemoteCaptureOffset.SEQUENTIAL)
 #: Default per-type download timeout (CHDK: 3000 × 10 ms).
 DEFAULT_TIMEOUT_MS = 30_000
 #: Size of the header chunk a real SX160 IS sent last (0x4600 bytes).

@@ -53,7 +53,14 @@ from chdkptp._generated.chdk_codes import (
     TempDataFlags,
 )
 from chdkptp._generated.chdk_upload_file import ChdkUploadFile
-from chdkptp._generated.ptp_codes import ContainerType, EventCode, OperationCode, ResponseCode
+from chdkptp._generated.ptp_codes import (
+    ContainerType,
+    EventCode,
+    ObjectFormat,
+    OperationCode,
+    ResponseCode,
+    VendorExtensionId,
+)
 from chdkptp._generated.ptp_device_info import PtpDeviceInfo
 from chdkptp._generated.ptp_types import PtpArrayU2, PtpArrayU4, PtpString
 from chdkptp._generated.usb_cancel_request import UsbCancelRequest
@@ -100,13 +107,13 @@ _U32 = 0xFFFFFFFF
 # These values are what the simulated PowerShot reports; they are data of the simulation, not
 # protocol constants (nobody has a dump of a real PowerShot's DeviceInfo, fact sheet §1.6).
 SIM_STANDARD_VERSION = 100  # PTP 1.00
-SIM_VENDOR_EXTENSION_ID = 0x0000000B  # Canon in cp-ptp.h's vendor table (unconfirmed on a camera)
+SIM_VENDOR_EXTENSION_ID = VendorExtensionId.CANON  # from cp-ptp.h's table; unconfirmed on a camera
 SIM_VENDOR_EXTENSION_VERSION = 100
 SIM_VENDOR_EXTENSION_DESC = ""
 SIM_FUNCTIONAL_MODE = 0
 SIM_MANUFACTURER = "Canon Inc."
 SIM_DEVICE_VERSION = "1-6.0.1.0"  # what a D10 running 100a reports (cp-main comment)
-SIM_IMAGE_FORMATS = (0x3801, 0x3001)  # EXIF/JPEG, association (folders)
+SIM_IMAGE_FORMATS = (ObjectFormat.EXIF_JPEG, ObjectFormat.ASSOCIATION)  # shots, folders
 SIM_STORAGE_ID = 0x00010001  # first physical store, first logical partition
 # StorageInfo of the empty-looking card: type removable RAM (4), generic hierarchical
 # filesystem (2), read-write (0).
@@ -420,7 +427,7 @@ class PtpResponder:
         ]
         info = PtpDeviceInfo(
             standard_version=SIM_STANDARD_VERSION,
-            vendor_extension_id=SIM_VENDOR_EXTENSION_ID,
+            vendor_extension_id=int(SIM_VENDOR_EXTENSION_ID),
             vendor_extension_version=SIM_VENDOR_EXTENSION_VERSION,
             vendor_extension_desc=PtpString(value=SIM_VENDOR_EXTENSION_DESC),
             functional_mode=SIM_FUNCTIONAL_MODE,
@@ -428,7 +435,7 @@ class PtpResponder:
             events_supported=PtpArrayU2(items=[int(e) for e in events]),
             device_properties_supported=PtpArrayU2(items=[]),
             capture_formats=PtpArrayU2(items=[]),
-            image_formats=PtpArrayU2(items=list(SIM_IMAGE_FORMATS)),
+            image_formats=PtpArrayU2(items=[int(f) for f in SIM_IMAGE_FORMATS]),
             manufacturer=PtpString(value=self.identity.manufacturer),
             model=PtpString(value=f"Canon {self.identity.model}"),
             device_version=PtpString(value=self.identity.device_version),

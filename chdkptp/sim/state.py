@@ -40,7 +40,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# -- simulated CHDK mode word (get_mode()'s third value) -----------------------------------------
+# --- simulated data: the CHDK mode word (Lua get_mode()'s third value) -------------------------
+# Not protocol numbers: no PTP field carries them, the host only sees them inside Lua return
+# values, and the client never decodes them.  They follow CHDK's modelist.h layout (mode bits
+# 0x0100/0x0200 over a capture-mode low byte) so scripts written for a camera behave alike.
 
 #: Bit set in the mode word while the camera is in record (shooting) mode.
 MODE_REC = 0x0100

@@ -31,7 +31,13 @@ from chdkptp._generated.chdk_codes import (
     TempDataFlags,
     WriteMsgStatus,
 )
-from chdkptp._generated.ptp_codes import EventCode, OperationCode, ResponseCode
+from chdkptp._generated.ptp_codes import (
+    EventCode,
+    ObjectFormat,
+    OperationCode,
+    ResponseCode,
+    VendorExtensionId,
+)
 from chdkptp._generated.ptp_device_info import PtpDeviceInfo
 from chdkptp._generated.usb_codes import UsbClassRequest, UsbRequestType
 from chdkptp.ptp import containers as c
@@ -113,6 +119,8 @@ def test_device_info_outside_session(raw_link: PtpLink, cam: SimulatedCamera) ->
     assert info.serial_number.value == "SIM00001"
     assert info.device_version.value == r.SIM_DEVICE_VERSION
     assert info.vendor_extension_id == r.SIM_VENDOR_EXTENSION_ID
+    assert info.vendor_extension_id == VendorExtensionId.CANON
+    assert list(info.image_formats.items) == [ObjectFormat.EXIF_JPEG, ObjectFormat.ASSOCIATION]
     ops = list(info.operations_supported.items)
     assert OperationCode.CHDK in ops and OperationCode.OPEN_SESSION in ops
 
