@@ -72,7 +72,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Flags chdkptp's ``lvdump`` sends by default: viewport, bitmap, palette and opacity.
+#: Flags chdkptp's ``lvdump`` sends (0x1D): viewport, bitmap, palette and opacity.  Only for a
+#: camera with CHDK protocol 2.7+; :func:`request_flags` drops the opacity bit for older ones.
 DEFAULT_FLAGS = (
     LiveViewFlags.VIEWPORT
     | LiveViewFlags.BITMAP

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, Literal, TypeAlias
 from chdkptp._generated._runtime import SpecDecodeError
 from chdkptp._generated.chdk_lvdump import ChdkLvdump, LvdumpVersion
 from chdkptp.errors import RemoteProtocolError, UnsupportedProtocolError
-from chdkptp.liveview import DEFAULT_FLAGS, LiveFrame, LiveView
+from chdkptp.liveview import LiveFrame, LiveView
 
 __all__ = ["LvDumpReader", "LvDumpWriter", "play", "read_frames", "record"]
 
@@ -202,15 +202,17 @@ def record(
     count: int | None = None,
     duration: float | None = None,
     fps: float | None = None,
-    flags: int = DEFAULT_FLAGS,
+    flags: int | None = None,
     timeout: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Record live view from ``cam`` into a dump, like chdkptp's ``lvdump`` command.
 
-    Each frame is one CHDK GetDisplayData with ``flags`` (default 0x1D: viewport, bitmap,
-    palette, opacity), paced to ``fps`` (None: as fast as the camera answers).  Stops after
+    Each frame is one CHDK GetDisplayData with ``flags`` (``LiveViewFlags``; default, like
+    chdkptp's 0x1D: viewport, bitmap and palette, plus the opacity plane only when the
+    camera's ``chdk_version`` is 2.7 or newer, see :func:`chdkptp.liveview.request_flags`),
+    paced to ``fps`` (None: as fast as the camera answers).  Stops after
     ``count`` frames and/or when ``duration`` seconds have passed (one of them is required;
     a frame that arrives after the window is dropped).  Returns the
     number of frames written.  Raises ``ValueError`` for neither ``count`` nor ``duration``
@@ -224,7 +226,9 @@ def record(
     stream = LiveView(
         cam,
         fps=fps,
-        flags=int(flags),
+        flags=None if flags is None else int(flags),
+        bitmap=True,
+        palette=True,
         max_frames=count,
         timeout=timeout,
         clock=clock,

@@ -12,7 +12,9 @@ import pytest
 
 import chdkptp
 from chdkptp import sim
+from chdkptp._generated.chdk_codes import ChdkCommand, LiveViewFlags
 from chdkptp._generated.chdk_lvdump import ChdkLvdump
+from chdkptp._generated.ptp_codes import OperationCode
 from chdkptp.errors import RemoteProtocolError, UnsupportedProtocolError
 from chdkptp.liveview import LiveFrame
 from chdkptp.lvdump import LvDumpReader, LvDumpWriter, play, read_frames, record
@@ -183,3 +185,36 @@ def test_record_arguments() -> None:
         record(object(), io.BytesIO())
     with pytest.raises(ValueError):
         record(object(), io.BytesIO(), count=-1)
+
+
+def _display_data_flags(cam: sim.SimulatedCamera) -> list[int]:
+    """p2 (the LV_TFR_* flags) of every CHDK GetDisplayData the camera received."""
+    return [
+        params[1]
+        for op, params in cam.operations_log
+        if op == OperationCode.CHDK and params[:1] == (ChdkCommand.GET_DISPLAY_DATA,)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("chdk_version", "opacity"), [((2, 5), False), ((2, 6), False), ((2, 7), True), ((2, 9), True)]
+)
+def test_record_asks_for_opacity_only_from_protocol_2_7(
+    tmp_path: Path, chdk_version: tuple[int, int], opacity: bool
+) -> None:
+    cam = sim.SimulatedCamera(chdk_version=chdk_version)
+    with chdkptp.connect(backend=sim.SimulatedBackend([cam])) as conn:
+        assert record(conn, tmp_path / "v.lvdump", count=2) == 2
+    sent = _display_data_flags(cam)
+    assert len(sent) == 2
+    base = LiveViewFlags.VIEWPORT | LiveViewFlags.BITMAP | LiveViewFlags.PALETTE
+    assert all(f == (base | LiveViewFlags.BITMAP_OPACITY if opacity else base) for f in sent)
+    assert all(bool(f & LiveViewFlags.BITMAP_OPACITY) is opacity for f in sent)
+    assert len(read_frames(tmp_path / "v.lvdump")) == 2
+
+
+def test_record_explicit_flags_are_sent_as_given(tmp_path: Path) -> None:
+    cam = sim.SimulatedCamera(chdk_version=(2, 5))
+    with chdkptp.connect(backend=sim.SimulatedBackend([cam])) as conn:
+        record(conn, io.BytesIO(), count=1, flags=LiveViewFlags.VIEWPORT)
+    assert _display_data_flags(cam) == [int(LiveViewFlags.VIEWPORT)]

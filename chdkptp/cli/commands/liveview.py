@@ -10,7 +10,7 @@ from chdkptp.cli.context import Context
 from chdkptp.cli.exitcodes import ExitCode
 from chdkptp.cli.output import format_size
 from chdkptp.cli.registry import command
-from chdkptp.liveview import DEFAULT_FLAGS, live_view_frame
+from chdkptp.liveview import live_view_frame
 from chdkptp.lvdump import record
 
 IMAGE_EXTRA_HINT = "saving PNG needs the image extra: pip install 'chdkptp[image]' (numpy, Pillow)"
@@ -59,15 +59,18 @@ def _lvdump_args(p: argparse.ArgumentParser) -> None:
 @command("lvdump", aliases=("dumpframes",), arguments=_lvdump_args, group="liveview",
          help="record live-view frames to a .lvdump file (plays in chdkptp's GUI)")
 def lvdump_command(ctx: Context, args: argparse.Namespace) -> int:
-    """CHDK GetDisplayData per frame (flags 0x1D as chdkptp), written to a ``.lvdump`` file."""
+    """CHDK GetDisplayData per frame, written to a ``.lvdump`` file.
+
+    Flags as chdkptp's 0x1D (viewport, bitmap, palette, opacity), without the opacity plane
+    for a camera older than CHDK protocol 2.7 (``lvdump.record`` picks them).
+    """
     count = args.count if args.count is not None or args.seconds is not None else 5
     if count is not None and count < 0:
         raise ValueError("--count must be >= 0")
     cam = ctx.camera()
     start = time.monotonic()
     with ctx.out.progress("recording", count, unit="frames"):
-        frames = record(cam, args.output, count=count, duration=args.seconds, fps=args.fps,
-                        flags=DEFAULT_FLAGS)
+        frames = record(cam, args.output, count=count, duration=args.seconds, fps=args.fps)
     elapsed = time.monotonic() - start
     size = Path(args.output).stat().st_size
     fps = frames / elapsed if elapsed > 0 else 0.0
