@@ -230,8 +230,9 @@ class Script:
              on_message: Callable[[ScriptMessage], object] | None = None) -> Any:
         """Wait for the script to end; return its value (None, a value, or a tuple for several).
 
-        Polls ScriptStatus with an adaptive schedule (first polls at once, then backing off
-        to 50 ms) and reads messages with ReadScriptMsg as they appear.  User messages go to
+        Polls ScriptStatus with an adaptive schedule (first polls at once, then every 10 % of
+        the time waited, 2-50 ms: :class:`~chdkptp.ptp.chdk.PollSchedule`) and reads messages
+        with ReadScriptMsg as they appear.  User messages go to
         ``on_message`` if given, else they stay available through :meth:`messages` (at most
         :attr:`max_pending`, the oldest dropped beyond that).  The deadline is checked on
         every pass, also while messages keep arriving.  Raises ``ScriptError`` (runtime

@@ -8,7 +8,8 @@ waiting for a script.  No I/O, no clocks: the session and camera layers do that.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from chdkptp._generated.chdk_codes import (
@@ -186,31 +187,40 @@ def write_status_error(params: tuple[int, ...], script_id: int) -> ChdkError | N
 
 
 class PollSchedule:
-    """Delays (seconds) between polls while waiting for a script: fast first, then backing off.
+    """Delays (seconds) between polls while waiting for a script: proportional to time waited.
 
-    The first ``immediate`` polls come at once (a short script is done within a few ms), then
-    the delay grows from ``first`` by ``factor`` per poll up to ``maximum``.  Each delay is
-    about (factor - 1) times the time waited so far, so with the default 1.25 a script is seen
-    at most about a quarter of its run time (and at most ``maximum``) after it ended; reaching
-    ``maximum`` takes ~20 polls, and a long script then costs 1/``maximum`` polls per second.
-    Call :meth:`reset` when something happened (a message arrived) to be quick again.
+    The first ``immediate`` polls come at once (a short script is done within a few ms); after
+    that each delay is ``fraction`` of the time since the schedule started (or was reset),
+    clamped to [``first``, ``maximum``].  So a script is seen at most about ``fraction`` of its
+    run time (and at most ``maximum``) after it ended, whatever its length: with the defaults
+    (10 %, 2-50 ms) a 100 ms script is seen within ~10 ms, and a 1 s script costs about 55
+    polls (2 ms polls for the first 20 ms, then ~1 + ``fraction`` growth per poll, then
+    1/``maximum`` polls per second).  ``clock`` gives the time (``time.monotonic``; tests
+    inject one).  Call :meth:`reset` when something happened (a message arrived) to be quick
+    again.
     """
 
-    def __init__(self, *, first: float = 0.0005, maximum: float = 0.05, immediate: int = 2,
-                 factor: float = 1.25) -> None:
+    def __init__(self, *, first: float = 0.002, maximum: float = 0.05, immediate: int = 2,
+                 fraction: float = 0.1,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if first <= 0 or maximum < first:
             raise ValueError("need 0 < first <= maximum")
-        if factor < 1:
-            raise ValueError("factor must be >= 1")
+        if not 0 < fraction <= 1:
+            raise ValueError("fraction must be in (0, 1]")
+        if immediate < 0:
+            raise ValueError("immediate must be >= 0")
         self.first = first
         self.maximum = maximum
         self.immediate = immediate
-        self.factor = factor
+        self.fraction = fraction
+        self._clock = clock
         self._n = 0
+        self._start = clock()
 
     def reset(self) -> None:
         """Start again with the fastest polls."""
         self._n = 0
+        self._start = self._clock()
 
     def next_delay(self) -> float:
         """Return the delay before the next poll and advance the schedule."""
@@ -218,7 +228,8 @@ class PollSchedule:
         self._n += 1
         if n < self.immediate:
             return 0.0
-        return float(min(self.maximum, self.first * self.factor ** (n - self.immediate)))
+        waited = self._clock() - self._start
+        return float(min(self.maximum, max(self.first, waited * self.fraction)))
 
     def __iter__(self) -> Iterator[float]:
         while True:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from chdkptp._generated.chdk_codes import (
@@ -129,16 +127,48 @@ def test_write_status_ok() -> None:
     assert write_status_error((int(WriteMsgStatus.OK),), 0) is None
 
 
-def test_poll_schedule_starts_fast_and_backs_off() -> None:
-    schedule = PollSchedule(first=0.001, maximum=0.05, immediate=2)
-    delays = list(itertools.islice(schedule, 30))
-    assert delays[:2] == [0.0, 0.0]
-    assert delays[2] == 0.001
-    assert all(b >= a for a, b in itertools.pairwise(delays))
-    assert delays[-1] == 0.05
-    assert sum(delays[:8]) < 0.1  # a script that ends within the first polls is seen at once
+class _StepClock:
+    """A clock that only moves when told (the schedule reads it; the test sleeps on it)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_poll_schedule_starts_fast_then_follows_time_waited() -> None:
+    clock = _StepClock()
+    schedule = PollSchedule(first=0.002, maximum=0.05, immediate=2, fraction=0.1, clock=clock)
+    assert [schedule.next_delay(), schedule.next_delay()] == [0.0, 0.0]
+    assert schedule.next_delay() == 0.002  # nothing waited yet: the floor
+    clock.now += 0.1
+    assert schedule.next_delay() == pytest.approx(0.01)  # 10 % of the 100 ms waited
+    clock.now += 10.0
+    assert schedule.next_delay() == 0.05  # the ceiling
     schedule.reset()
     assert schedule.next_delay() == 0.0
+    assert [schedule.next_delay(), schedule.next_delay()] == [0.0, 0.002]
+
+
+@pytest.mark.parametrize("run_time", [0.005, 0.01, 0.1, 0.3, 1.0, 5.0])
+def test_poll_schedule_lateness_and_poll_count(run_time: float) -> None:
+    """A script ending at ``run_time`` is seen within max(2 ms, 10 %) (capped at 50 ms), and a
+    1 s script costs at most 60 polls (each poll here takes 0.2 ms of camera time)."""
+    clock = _StepClock()
+    start = clock.now
+    schedule = PollSchedule(clock=clock)
+    polls = 0
+    while True:
+        clock.now += 0.0002  # the ScriptStatus transaction
+        polls += 1
+        if clock.now - start >= run_time:
+            break
+        clock.now += schedule.next_delay()
+    late = clock.now - start - run_time
+    assert late <= max(0.0022, min(0.05, 0.1 * run_time) + 0.0002)
+    if run_time <= 1.0:
+        assert polls <= 60
 
 
 def test_poll_schedule_rejects_bad_settings() -> None:
@@ -147,4 +177,8 @@ def test_poll_schedule_rejects_bad_settings() -> None:
     with pytest.raises(ValueError):
         PollSchedule(first=0.1, maximum=0.01)
     with pytest.raises(ValueError):
-        PollSchedule(factor=0.5)
+        PollSchedule(fraction=0)
+    with pytest.raises(ValueError):
+        PollSchedule(fraction=1.5)
+    with pytest.raises(ValueError):
+        PollSchedule(immediate=-1)
