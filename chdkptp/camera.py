@@ -240,7 +240,7 @@ class Script:
         decode; raised after the script ended and its other messages were read),
         ``ChdkTimeoutError`` (the script is still running after ``timeout`` seconds).
         """
-        schedule = PollSchedule()
+        schedule = PollSchedule(clock=time.monotonic)
         deadline = None if timeout is None else time.monotonic() + timeout
         if on_message is not None:
             while self._user:
@@ -307,7 +307,7 @@ class Script:
         :meth:`messages` to tell a nil message apart).  Raises ``LuaDecodeError`` for an
         undecodable table, transport errors (``ChdkTimeoutError``, ``DeviceError``).
         """
-        schedule = PollSchedule()
+        schedule = PollSchedule(clock=time.monotonic)
         deadline = time.monotonic() + timeout
         while True:
             if self._user:
@@ -335,7 +335,7 @@ class Script:
         (the script failed), ``ChdkTimeoutError`` if it still runs ``timeout`` seconds after
         the iteration started (None: no limit), transport errors.
         """
-        schedule = PollSchedule()
+        schedule = PollSchedule(clock=time.monotonic)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             while self._user:
@@ -573,7 +573,7 @@ class Camera:
         With ``timeout`` > 0, polls (adaptive schedule) until a message arrives or the time
         is up.  Raises ``LuaDecodeError`` for an undecodable TABLE value.
         """
-        schedule = PollSchedule()
+        schedule = PollSchedule(clock=time.monotonic)
         deadline = time.monotonic() + timeout
         while True:
             msg = self._read_msg()
@@ -601,7 +601,7 @@ class Camera:
             raise ValueError("an empty script message cannot be sent (CHDK mishandles it)")
         if not isinstance(script_id, int) or script_id < 0:
             raise ValueError("script_id must be a non-negative int")
-        schedule = PollSchedule()
+        schedule = PollSchedule(clock=time.monotonic)
         deadline = time.monotonic() + timeout
         while True:
             resp = self.chdk(ChdkCommand.WRITE_SCRIPT_MSG, script_id, data_out=data)
@@ -670,7 +670,7 @@ class Camera:
 
     def _compile_error(self, script: Script) -> ScriptError:
         deadline = time.monotonic() + _COMPILE_MSG_TIMEOUT
-        schedule = PollSchedule()
+        schedule = PollSchedule(clock=time.monotonic)
         while time.monotonic() < deadline:
             msg = self._read_msg()
             if msg is None:
@@ -885,7 +885,7 @@ class Camera:
     def _wait_for_departure(self, script: Script, limit: float) -> None:
         """Poll until the link drops (raises DeviceDisconnectedError) or the script fails."""
         deadline = time.monotonic() + limit
-        schedule = PollSchedule(maximum=0.1)
+        schedule = PollSchedule(maximum=0.1, clock=time.monotonic)
         while time.monotonic() < deadline:
             running, got = script._poll_once()
             if script._error is not None:

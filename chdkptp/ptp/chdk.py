@@ -8,7 +8,6 @@ waiting for a script.  No I/O, no clocks: the session and camera layers do that.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -195,14 +194,13 @@ class PollSchedule:
     run time (and at most ``maximum``) after it ended, whatever its length: with the defaults
     (10 %, 2-50 ms) a 100 ms script is seen within ~10 ms, and a 1 s script costs about 55
     polls (2 ms polls for the first 20 ms, then ~1 + ``fraction`` growth per poll, then
-    1/``maximum`` polls per second).  ``clock`` gives the time (``time.monotonic``; tests
-    inject one).  Call :meth:`reset` when something happened (a message arrived) to be quick
-    again.
+    1/``maximum`` polls per second).  ``clock`` gives the time in seconds (the caller's
+    ``time.monotonic``: this protocol layer keeps no clock of its own; tests inject one).
+    Call :meth:`reset` when something happened (a message arrived) to be quick again.
     """
 
-    def __init__(self, *, first: float = 0.002, maximum: float = 0.05, immediate: int = 2,
-                 fraction: float = 0.1,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, clock: Callable[[], float], first: float = 0.002,
+                 maximum: float = 0.05, immediate: int = 2, fraction: float = 0.1) -> None:
         if first <= 0 or maximum < first:
             raise ValueError("need 0 < first <= maximum")
         if not 0 < fraction <= 1:

@@ -139,7 +139,7 @@ class _StepClock:
 
 def test_poll_schedule_starts_fast_then_follows_time_waited() -> None:
     clock = _StepClock()
-    schedule = PollSchedule(first=0.002, maximum=0.05, immediate=2, fraction=0.1, clock=clock)
+    schedule = PollSchedule(clock=clock, first=0.002, maximum=0.05, immediate=2, fraction=0.1)
     assert [schedule.next_delay(), schedule.next_delay()] == [0.0, 0.0]
     assert schedule.next_delay() == 0.002  # nothing waited yet: the floor
     clock.now += 0.1
@@ -173,12 +173,12 @@ def test_poll_schedule_lateness_and_poll_count(run_time: float) -> None:
 
 def test_poll_schedule_rejects_bad_settings() -> None:
     with pytest.raises(ValueError):
-        PollSchedule(first=0)
+        PollSchedule(clock=_StepClock(), first=0)
     with pytest.raises(ValueError):
-        PollSchedule(first=0.1, maximum=0.01)
+        PollSchedule(clock=_StepClock(), first=0.1, maximum=0.01)
     with pytest.raises(ValueError):
-        PollSchedule(fraction=0)
+        PollSchedule(clock=_StepClock(), fraction=0)
     with pytest.raises(ValueError):
-        PollSchedule(fraction=1.5)
+        PollSchedule(clock=_StepClock(), fraction=1.5)
     with pytest.raises(ValueError):
-        PollSchedule(immediate=-1)
+        PollSchedule(clock=_StepClock(), immediate=-1)
