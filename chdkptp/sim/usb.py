@@ -130,8 +130,10 @@ class _LibusbError(IntEnum):
 
     IO = -1
     INVALID_PARAM = -2
-    NOT_FOUND = -5
+    ACCESS = -3
     NO_DEVICE = -4
+    NOT_FOUND = -5
+    BUSY = -6
     TIMEOUT = -7
     OVERFLOW = -8
     PIPE = -9
@@ -193,6 +195,15 @@ def _invalid_error(what: str) -> usb.core.USBError:
     return _usb_error(f"Invalid parameter: {what}", _LibusbError.INVALID_PARAM, errno.EINVAL)
 
 
+def _libusb_errno_error(err: int) -> usb.core.USBError:
+    """The USBError libusb reports for an OS call that failed with ``err``."""
+    if err in (errno.EACCES, errno.EPERM):
+        return _usb_error("Access denied (insufficient permissions)", _LibusbError.ACCESS, err)
+    if err == errno.EBUSY:
+        return _usb_error("Resource busy", _LibusbError.BUSY, err)
+    return _usb_error("Input/Output Error", _LibusbError.IO, err)
+
+
 class _Device:
     """Bus-side state of one camera: address, endpoint state, buffered IN data."""
 
@@ -218,6 +229,8 @@ class _Device:
         self.last_traffic_ms: float | None = None
         self.rng = random.Random(f"usb-latency:{camera.serial}")
         self.wake_pending = False  # notify() ran while the lock was busy
+        self.kernel_driver = False  # a (simulated) OS driver holds interface 0
+        self.detach_errno: int | None = None  # detach_kernel_driver fails with this errno
         self.function.set_ready_callback(self.notify)
 
     def notify(self) -> None:
@@ -519,6 +532,32 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
             self._poll_power(dev)
             return (dev.bus, dev.address) if dev.attached else None
 
+    def set_kernel_driver(self, camera: UsbCamera, active: bool = True, *,
+                          detach_errno: int | None = None) -> None:
+        """Pretend an OS driver (Linux: gvfs's usbfs claim, ``usb-storage``...) holds interface 0.
+
+        ``is_kernel_driver_active`` answers ``active``; ``detach_kernel_driver`` clears it, or
+        fails with ``detach_errno`` (``errno.EACCES``/``EPERM`` → libusb ACCESS, ``EBUSY`` →
+        BUSY, others → IO) and leaves it active; ``attach_kernel_driver`` sets it again.
+
+        Raises:
+            ValueError: the camera is not on this backend.
+        """
+        dev = self._device(camera)
+        with dev.lock:
+            dev.kernel_driver = bool(active)
+            dev.detach_errno = detach_errno
+
+    def kernel_driver_active(self, camera: UsbCamera) -> bool:
+        """Whether the simulated OS driver currently holds ``camera``'s interface 0.
+
+        Raises:
+            ValueError: the camera is not on this backend.
+        """
+        dev = self._device(camera)
+        with dev.lock:
+            return dev.kernel_driver
+
     def _device(self, camera: UsbCamera) -> _Device:
         with self._lock:
             dev = self._devices.get(id(camera))
@@ -714,13 +753,26 @@ class SimulatedBackend(usb.backend.IBackend):  # type: ignore[misc]
             self._check(dev_handle)
 
     def is_kernel_driver_active(self, dev_handle: _Handle, intf: int) -> bool:
-        return False
+        with dev_handle.dev.lock:
+            return self._check(dev_handle).kernel_driver and intf == 0
 
     def detach_kernel_driver(self, dev_handle: _Handle, intf: int) -> None:
-        return None
+        with dev_handle.dev.lock:
+            dev = self._check(dev_handle)
+            if intf != 0 or not dev.kernel_driver:
+                raise _usb_error("Entity not found", _LibusbError.NOT_FOUND, errno.ENOENT)
+            if dev.detach_errno is not None:
+                raise _libusb_errno_error(dev.detach_errno)
+            dev.kernel_driver = False
 
     def attach_kernel_driver(self, dev_handle: _Handle, intf: int) -> None:
-        return None
+        with dev_handle.dev.lock:
+            dev = self._check(dev_handle)
+            if intf != 0:
+                raise _usb_error("Entity not found", _LibusbError.NOT_FOUND, errno.ENOENT)
+            if dev.kernel_driver:
+                raise _usb_error("Resource busy", _LibusbError.BUSY, errno.EBUSY)
+            dev.kernel_driver = True
 
     def clear_halt(self, dev_handle: _Handle, ep: int) -> None:
         """CLEAR_FEATURE(ENDPOINT_HALT): un-halt ``ep`` (a no-op if it is not halted)."""
