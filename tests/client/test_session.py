@@ -262,7 +262,10 @@ def test_interpreter_exit_closes_a_forgotten_session(tmp_path: Path) -> None:
     """))
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         env=env, timeout=60, check=True).stdout
-    assert "VALUE 1" in out
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    out = proc.stdout
+    assert proc.returncode == 0, (
+        f"child exited {proc.returncode}\n--- stdout:\n{proc.stdout}\n--- stderr:\n{proc.stderr}")
+    assert "VALUE 1" in out, proc.stderr
     assert f"LAST {hex(OperationCode.CLOSE_SESSION)}" in out
