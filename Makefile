@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# The demo needs only the simulator and image extras; the tests also need the dev tools and the
+# independent peers (ptpy, libgphoto2).
+DEMO_STAMP := $(VENV)/.demo-stamp
 
 .PHONY: venv generate check-generated test test-only lint layering bench demo wheel-check clean
 
@@ -12,7 +15,13 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,sim,image,peers]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[sim,image]'
+	@touch $(DEMO_STAMP)
 
 generate: $(STAMP)
 	$(PY) -m codegen
@@ -37,7 +46,7 @@ test-only: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(PY) -m chdkptp.demo
 
 wheel-check: $(STAMP)
