@@ -2,8 +2,9 @@
 
 Runs in a child process so ``ru_maxrss`` (peak resident set) measures this download only;
 the simulator runs in the same process, so its side is measured too (it streams large
-DownloadFile data phases from the card file).  ``tracemalloc`` gives the peak of Python
-allocations during the download as a second figure.  No timing is asserted.
+DownloadFile data phases from the card file); the warm-up download is a small file, so the
+peak before the measured download is far below the size of the big one.  ``tracemalloc``
+gives the peak of Python allocations during the download as a second figure.  No timing is asserted.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import pytest
 
 SIZE = 200 << 20
 LIMIT = 32 << 20
+WARMUP = 4 << 20  # the warm-up download: more than one transfer chunk, far below LIMIT
 
 CHILD = r"""
 import hashlib, json, os, resource, sys, tracemalloc
 from pathlib import Path
 from chdkptp import connect, sim
 
-size, dest = int(sys.argv[1]), Path(sys.argv[2])
+size, dest, WARMUP = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 
 def maxrss():
     # Linux reports KiB, macOS bytes
@@ -43,8 +45,12 @@ try:
             want.update(block)
             f.write(block)
     del block
+    warm = "A/DCIM/100CANON/MVI_0000.MOV"
+    camera.card.to_local(warm).write_bytes(os.urandom(WARMUP))
     cam = connect(backend=sim.SimulatedBackend([camera]))
-    cam.download("A/DCIM/100CANON/MVI_0001.MOV", dest / "warmup.mov")  # imports, buffers
+    # Warm up on a small file (imports, transfer buffers): a warm-up on the big file would
+    # raise the peak before rss0 is taken and hide a download that holds the whole file.
+    cam.download(warm, dest / "warmup.mov")
     (dest / "warmup.mov").unlink()
     seen = [0]
     rss0 = maxrss()
@@ -82,7 +88,7 @@ def test_200mb_download_sha256_and_flat_memory(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(root), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(SIZE), str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(SIZE), str(tmp_path), str(WARMUP)],
                           capture_output=True, text=True, env=env, timeout=110, check=False)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
