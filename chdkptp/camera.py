@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import chdkptp.capture as _capture
 import chdkptp.files as _files
 import chdkptp.liveview as _liveview
 from chdkptp._generated.chdk_codes import (
@@ -909,6 +912,38 @@ class Camera:
     download_tree = _files.download_tree
     upload_tree = _files.upload_tree
     download_images = _files.download_images
+
+    # --- remote capture (chdkptp.capture: CHDK RemoteCaptureIsReady / GetData) ---------------
+
+    def remote_capture(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        formats: Sequence[str] = ("jpg",),
+        count: int = 1,
+        tv: float | None = None,
+        av: float | None = None,
+        iso: float | None = None,
+        name_template: str = "IMG_{number:04d}.{ext}",
+        timeout: float | None = None,
+        capture_timeout_ms: int = 0,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> list[Path]:
+        """Shoot and receive the images over USB into ``dest`` (CHDK remote capture, like
+        chdkptp's ``rs``); returns the paths written.
+
+        Options as :func:`chdkptp.capture.remote_capture` (``formats`` of "jpg", "raw",
+        "dng", "craw").  Uses camera Lua ``init_usb_capture`` / ``shoot`` (ExecuteScript),
+        ScriptStatus, CHDK RemoteCaptureIsReady and RemoteCaptureGetData.  Raises
+        ``UnsupportedProtocolError`` (protocol < 2.5; "craw" < 2.9), ``RemoteCaptureError``,
+        ``RemoteProtocolError``, transport errors, ``ValueError`` / ``TypeError`` for bad
+        options.
+        """
+        return _capture.remote_capture(
+            self, dest, formats=formats, count=count, tv=tv, av=av, iso=iso,
+            name_template=name_template, timeout=timeout,
+            capture_timeout_ms=capture_timeout_ms, progress=progress,
+        )
 
     # --- live view (chdkptp.liveview: CHDK GetDisplayData) ------------------------------------
 

@@ -114,9 +114,9 @@ def test_one_module_adds_a_subcommand() -> None:
     def configure(p: argparse.ArgumentParser) -> None:
         p.add_argument("--count", type=int, default=1)
 
-    extra = Command("rs", "remote shoot", run, configure, ("remoteshoot",))
+    extra = Command("tl", "time lapse", run, configure, ("timelapse",))
     parser = build_parser([*all_commands(), extra])
-    args = parser.parse_args(["remoteshoot", "--count", "3", "--sim"])
+    args = parser.parse_args(["timelapse", "--count", "3", "--sim"])
     assert args._command is extra and args.count == 3 and args.sim is True
 
 
