@@ -9,12 +9,14 @@ from chdkptp.camera import Camera, CameraStatus, Script, connect
 from chdkptp.discovery import CameraInfo, list_cameras
 from chdkptp.errors import *  # noqa: F403
 from chdkptp.errors import __all__ as _errors_all
+from chdkptp.multicam import CameraGroup
 from chdkptp.script import ScriptMessage
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Camera",
+    "CameraGroup",
     "CameraInfo",
     "CameraStatus",
     "Script",

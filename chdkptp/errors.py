@@ -23,6 +23,7 @@ __all__ = [
     "DeviceBusy",
     "DeviceDisconnectedError",
     "DeviceError",
+    "GroupError",
     "InvalidParameter",
     "LocalProtocolError",
     "LuaDecodeError",
@@ -206,3 +207,20 @@ class LuaDecodeError(ChdkError, ValueError):
 
     def __init__(self, message: str = "", *, position: int | None = None, **extra: Any) -> None:
         super().__init__(message, position=position, **extra)
+
+
+# --- several cameras ---------------------------------------------------------------------------
+
+
+class GroupError(ChdkPtpError):
+    """One or more cameras of a ``CameraGroup`` failed (raised by ``raise_for_errors``).
+
+    Attributes:
+        errors: serial -> the exception that camera raised (the others succeeded).
+    """
+
+    errors: dict[str, BaseException]
+
+    def __init__(self, message: str = "", *, errors: dict[str, BaseException] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(message, errors=dict(errors or {}), **extra)

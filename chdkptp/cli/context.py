@@ -68,6 +68,21 @@ class Context:
             log.info("simulated camera %s, card in %s", camera.serial, camera.card.root)
         return self._backend
 
+    def add_sim_cameras(self, count: int) -> None:
+        """With ``--sim``: make sure ``count`` simulated cameras are on the bus (for ``group``;
+        the extra ones are SIM00002, SIM00003 …, each with its own clock offset)."""
+        backend = self.backend()
+        if backend is None:
+            return
+        from chdkptp import sim
+
+        while len(self._sim_cameras) < count:
+            n = len(self._sim_cameras) + 1
+            camera = sim.SimulatedCamera(serial=f"SIM{n:05d}", clock_offset_ms=n * 1_000_000,
+                                         seed=n)
+            self._sim_cameras.append(camera)
+            backend.add(camera)
+
     # --- cameras ---------------------------------------------------------------------------
 
     def list_cameras(self) -> list[CameraInfo]:
