@@ -347,6 +347,12 @@ class CameraGroup:
         _check_timeout(timeout)
         return GroupResult(_in_threads(list(self._cameras.items()), fn, timeout))
 
+    def _run_keyed(self, fn: Callable[[str, Camera], Any], *,
+                   timeout: float | None) -> GroupResult:
+        """:meth:`run` with ``fn(key, camera)``: for calls that differ per camera."""
+        items = [(key, (key, cam)) for key, cam in self._cameras.items()]
+        return GroupResult(_in_threads(items, lambda pair: fn(*pair), timeout))
+
     def run_lua(self, code: str, *, timeout: float | None = 30.0) -> GroupResult:
         """``Camera.run_lua(code)`` on every camera (CHDK ExecuteScript / ScriptStatus /
         ReadScriptMsg); per-camera ``ScriptError``, ``ScriptRunningError`` …"""
@@ -386,11 +392,11 @@ class CameraGroup:
         root = Path(dest)
         folders = {s: safe_local_path(root, folder_name(s)) for s in self._cameras}
 
-        def one(cam: Camera, folders: dict[str, Path] = folders) -> list[Transfer]:
-            key = next(k for k, c in self._cameras.items() if c is cam)
+        def one(key: str, cam: Camera) -> list[Transfer]:
             return cam.download_images(folders[key], **options)
 
-        return self.run(one, timeout=timeout)
+        _check_timeout(timeout)
+        return self._run_keyed(one, timeout=timeout)
 
     # --- synchronized shooting --------------------------------------------------------------
 
@@ -473,8 +479,7 @@ class CameraGroup:
         prefix = (camera_lua_source("control.lua") + camera_lua_source("multicam.lua"))
         syncs = dict(self._sync)
 
-        def one(cam: Camera) -> ShotResult:
-            key = next(k for k, c in self._cameras.items() if c is cam)
+        def one(key: str, cam: Camera) -> ShotResult:
             if key in early:
                 exc = early[key]
                 raise ChdkError(f"not ready to shoot (record mode or clock sync failed): "
@@ -495,7 +500,7 @@ class CameraGroup:
             except (KeyError, TypeError, ValueError) as exc:
                 raise RemoteProtocolError(f"shoot helper returned {raw!r}") from exc
 
-        results = self.run(one, timeout=max(0.0, when - time.monotonic()) + timeout + 5.0)
+        results = self._run_keyed(one, timeout=max(0.0, when - time.monotonic()) + timeout + 5.0)
         times = [v.host_time for v in results.successes.values()]
         unc = sorted((syncs[s].uncertainty_ms for s in results.successes if s in syncs),
                      reverse=True)

@@ -186,3 +186,15 @@ def test_folder_name() -> None:
     assert folder_name("RIG0001") == "RIG0001"
     assert folder_name("usb:1/12") == "usb_1_12"
     assert folder_name("..") == "camera"
+
+
+def test_download_dry_run_with_a_camera_listed_twice(group: CameraGroup,
+                                                     tmp_path: Path) -> None:
+    cam = group["RIG0001"]
+    assert group.run(lambda c: c.shoot()).ok
+    twice = CameraGroup([cam, cam])
+    res = twice.download_images(tmp_path, dry_run=True)
+    assert res.ok, res.errors
+    assert [t.local.parent.parent.name for t in res["RIG0001#2"].value] == ["RIG0001_2"]
+    assert [t.action for t in res["RIG0001"].value] == ["planned"]
+    assert not any(tmp_path.iterdir())
