@@ -17,6 +17,7 @@ import contextlib
 import logging
 import math
 import os
+import struct
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ MAX_CHUNKS: dict[int, int] = {_JPG: 100, _RAW: 1, _DNGHDR: 1, _CRAW: 100}
 MAX_FILE_SIZE = 1 << 31
 #: DNG thumbnail the host adds after the header (CHDK's DNG header describes 128×96 RGB).
 THUMB_WIDTH, THUMB_HEIGHT = 128, 96
+_TIFF_SHORT = 3
 _BIT_ORDER = (_DNGHDR, _RAW, _JPG, _CRAW)
 _SCRIPT_END_TIMEOUT = 30.0
 _STOP_WAIT = 1.0
@@ -93,6 +95,73 @@ def _swap16(data: bytes) -> bytes:
     out = bytearray(len(data))
     out[0::2] = data[1::2]
     out[1::2] = data[0::2]
+    return bytes(out)
+
+
+def _ifd(head: bytes, at: int) -> dict[int, tuple[int, int, bytes]]:
+    """A little-endian TIFF IFD: tag → (type, count, 4-byte value/offset field)."""
+    (entries,) = struct.unpack_from("<H", head, at)
+    out: dict[int, tuple[int, int, bytes]] = {}
+    for i in range(entries):
+        tag, typ, count = struct.unpack_from("<HHI", head, at + 2 + 12 * i)
+        out[tag] = (typ, count, head[at + 10 + 12 * i : at + 14 + 12 * i])
+    return out
+
+
+def _one(ifd: dict[int, tuple[int, int, bytes]], tag: int) -> int:
+    """A single SHORT or LONG value stored in the entry itself."""
+    typ, _count, field = ifd[tag]
+    return int(struct.unpack_from("<H" if typ == _TIFF_SHORT else "<I", field)[0])
+
+
+def _thumbnail(head: bytes, raw: bytes) -> bytes:
+    """A 128×96 RGB preview of the (byte-swapped, MSB-first) raw strip: one 2×2 CFA block
+    sampled per thumbnail pixel, levels from the DNG header, grey-world white balance,
+    square-root gamma.  Black when the header cannot be read (little-endian layout, as
+    CHDK writes it)."""
+    try:
+        if head[:4] != b"II*\x00":
+            raise ValueError("not a little-endian TIFF header")
+        sub = _ifd(head, _one(_ifd(head, struct.unpack_from("<I", head, 4)[0]), 0x014A))
+        width, height, bpp = _one(sub, 0x0100), _one(sub, 0x0101), _one(sub, 0x0102)
+        black = _one(sub, 0xC61A) if 0xC61A in sub else 0
+        white = _one(sub, 0xC61D) if 0xC61D in sub else (1 << bpp) - 1
+        pattern = sub[0x828E][2] if 0x828E in sub else bytes((0, 1, 1, 2))
+        if not (width >= 2 and height >= 2 and 8 <= bpp <= 16 and white > black):
+            raise ValueError("implausible raw geometry")
+        if len(raw) * 8 < width * height * bpp:
+            raise ValueError("raw data shorter than the header says")
+    except (struct.error, KeyError, ValueError) as exc:
+        log.debug("DNG thumbnail left black: %s", exc)
+        return bytes(THUMB_WIDTH * THUMB_HEIGHT * 3)
+    mask = (1 << bpp) - 1
+    span = white - black
+
+    def pixel(x: int, y: int) -> int:
+        bit = (y * width + x) * bpp
+        word = int.from_bytes(raw[bit // 8 : bit // 8 + 3].ljust(3, b"\0"), "big")
+        value = (word >> (24 - bpp - bit % 8)) & mask
+        return min(span, max(0, value - black))
+
+    samples: list[tuple[float, float, float]] = []
+    for ty in range(THUMB_HEIGHT):
+        y = (ty * height // THUMB_HEIGHT) & ~1
+        for tx in range(THUMB_WIDTH):
+            x = (tx * width // THUMB_WIDTH) & ~1
+            rgb = [0, 0, 0]
+            seen = [0, 0, 0]
+            for i, (dx, dy) in enumerate(((0, 0), (1, 0), (0, 1), (1, 1))):
+                colour = pattern[i] if pattern[i] < 3 else 1
+                rgb[colour] += pixel(min(x + dx, width - 1), min(y + dy, height - 1))
+                seen[colour] += 1
+            r, g, b = (rgb[c] / max(1, seen[c]) / span for c in range(3))
+            samples.append((r, g, b))
+    # grey-world white balance (raw is greenish), gains kept within 1/4..4
+    means = [sum(px[c] for px in samples) / len(samples) for c in range(3)]
+    gains = [min(4.0, max(0.25, means[1] / m)) if m > 0 else 1.0 for m in means]
+    out = bytearray()
+    for px in samples:
+        out += bytes(round(255 * math.sqrt(min(1.0, px[c] * gains[c]))) for c in range(3))
     return bytes(out)
 
 
@@ -349,11 +418,12 @@ class _Capture:
         head = header.fh.read(header.size)
         if head[:4] not in (b"II*\x00", b"MM\x00*"):
             raise RemoteProtocolError("the DNG header from the camera is not a TIFF header")
+        raw.fh.seek(0)
+        strip = _swap16(raw.fh.read(raw.size))
         fh.write(head)
         fh.write(b"\0" * (-len(head) % 4))
-        fh.write(bytes(THUMB_WIDTH * THUMB_HEIGHT * 3))
-        raw.fh.seek(0)
-        fh.write(_swap16(raw.fh.read(raw.size)))
+        fh.write(_thumbnail(head, strip))
+        fh.write(strip)
 
     def run(self, count: int) -> list[Path]:
         written: list[Path] = []
@@ -382,13 +452,14 @@ def remote_capture(
     """Shoot ``count`` pictures and receive them over USB (CHDK remote capture, chdkptp ``rs``).
 
     ``formats``: any of ``"jpg"``, ``"raw"`` (CHDK raw framebuffer), ``"dng"`` (assembled
-    from the camera's DNG header and the raw data: header, 128×96 thumbnail (black), raw
-    with byte pairs swapped) and ``"craw"`` (Canon CR2, protocol 2.9; the camera's Canon
-    image quality must already include RAW, it is not switched here).  Files go to ``dest``
-    (created if missing) named by ``name_template`` (fields ``number`` — the camera's image
-    number —, ``ext``, ``shot`` (0-based), ``format``); returns their paths, shot by shot in
-    the order of ``formats``.  ``tv`` (seconds), ``av`` (f-number), ``iso`` override the
-    exposure.  ``timeout``: seconds to wait for each shot's data (default 20, or 10 + 2·tv).
+    from the camera's DNG header and the raw data: header, a 128×96 RGB preview made from
+    the raw data, raw with byte pairs swapped) and ``"craw"`` (Canon CR2, protocol 2.9; the
+    camera's Canon image quality must already include RAW, it is not switched here).
+    Files go to ``dest`` (created if missing) named by ``name_template`` (fields ``number``:
+    the camera's image number, ``ext``, ``shot`` (0-based), ``format``); returns their
+    paths, shot by shot in the order of ``formats``.  ``tv`` (seconds), ``av`` (f-number),
+    ``iso`` override the exposure.  ``timeout``: seconds to wait for each shot's data
+    (default 20, or 10 + 2·tv).
     ``capture_timeout_ms``: the camera's per-type download timeout (0: CHDK's 30 s).
     ``progress(done_shots, count)`` is called after each shot.
 

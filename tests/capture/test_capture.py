@@ -13,7 +13,6 @@ from chdkptp import capture
 from chdkptp._generated.chdk_codes import CaptureFormatFlags, ChdkCommand
 from chdkptp.camera import Camera
 from chdkptp.errors import (
-    ChdkPtpError,
     DeviceError,
     RemoteCaptureError,
     UnsupportedProtocolError,
@@ -105,6 +104,9 @@ def test_raw_and_dng(
     thumb_at = len(header) + (-len(header) % 4)
     assert len(dng) == thumb_at + THUMB + len(raw)
     assert dng[thumb_at + THUMB:] == _swap(raw)  # byte pairs swapped
+    thumb = dng[thumb_at:thumb_at + THUMB]  # a preview made from the raw data
+    assert len(set(thumb)) > 8
+    assert thumb[: 128 * 3] != thumb[-128 * 3:]  # the sim's raw has bands down the frame
     assert dng[thumb_at + THUMB:] != raw
     # the header's IFD0 strip offset points at the thumbnail
     (entries,) = struct.unpack_from("<H", dng, 8)
@@ -193,16 +195,36 @@ def test_disconnect_mid_transfer_leaves_no_file(
     assert _leftovers(tmp_path) == []
 
 
-def test_capture_timeout_is_remote_capture_error(
+def test_no_data_in_time_is_remote_capture_error(
     cam: Camera, sim: SimulatedCamera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the shot never reaches remote capture: no data comes before the host's time limit
+    # the shot never reaches remote capture and the 1 s exposure outlasts the host's limit
     monkeypatch.setattr(sim.state.remote_capture, "on_shot", lambda n, files: None)
-    with pytest.raises(RemoteCaptureError) as info:
-        cam.remote_capture(tmp_path, timeout=0.3)
-    assert isinstance(info.value, ChdkPtpError)
+    with pytest.raises(RemoteCaptureError, match="no capture data within"):
+        cam.remote_capture(tmp_path, tv=1, timeout=0.3)
     assert _leftovers(tmp_path) == []
     assert sim.state.remote_capture.target == 0
+    assert not cam.script_status().running  # stopped ('stop', then killed), cleaned up
+
+
+def test_camera_timeout_notset_is_remote_capture_error(
+    cam: Camera, sim: SimulatedCamera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rc = sim.state.remote_capture
+    original = rc.on_shot
+
+    def then_time_out(image_number: int, files: dict[int, bytes]) -> None:
+        original(image_number, files)
+        sim.clock.advance(rc.timeout_ms + 1)  # the camera cancels capture (NOTSET)
+
+    monkeypatch.setattr(rc, "on_shot", then_time_out)
+    with pytest.raises(RemoteCaptureError, match="cancelled") as info:
+        cam.remote_capture(tmp_path, capture_timeout_ms=500)
+    assert getattr(info.value, "status", None) == int(CaptureFormatFlags.NOTSET)
+    assert rc.timeout_ms == 500
+    assert _leftovers(tmp_path) == []
+    monkeypatch.setattr(rc, "on_shot", original)
+    assert [p.suffix for p in cam.remote_capture(tmp_path)] == [".jpg"]
 
 
 @pytest.mark.parametrize(
@@ -238,3 +260,9 @@ def test_craw_on_2_9(
     assert [p.suffix for p in paths] == [".jpg", ".cr2"]
     assert paths[1].read_bytes() == files[craw]
     assert paths[0].read_bytes() == files[JPG]
+
+
+def test_thumbnail_black_when_header_unreadable() -> None:
+    black = bytes(THUMB)
+    assert capture._thumbnail(b"MM\x00*" + bytes(60), bytes(1000)) == black
+    assert capture._thumbnail(b"II*\x00\x08\x00\x00\x00\x00", bytes(1000)) == black  # no IFD

@@ -37,3 +37,12 @@ def test_rs_bad_count(cli: Runner, tmp_path: Path) -> None:
     res = cli("rs", str(tmp_path / "out"), "--count", "0")
     assert res.code == ExitCode.USAGE
     assert not (tmp_path / "out").exists()
+
+
+def test_rs_refused_format_is_an_error(cli: Runner, tmp_path: Path) -> None:
+    # the simulated camera's Canon image format writes no CR2: init_usb_capture refuses
+    res = cli("--json", "rs", str(tmp_path / "out"), "--craw")
+    assert res.code == ExitCode.ERROR, res.err
+    error = json.loads(res.err.strip().splitlines()[-1])
+    assert error["type"] == "RemoteCaptureError" and "set-up failed" in error["error"]
+    assert not any((tmp_path / "out").iterdir())
