@@ -11,13 +11,13 @@ import pytest
 
 from chdkptp import capture
 from chdkptp._generated.chdk_codes import CaptureFormatFlags, ChdkCommand
-from chdkptp.camera import Camera
+from chdkptp.camera import Camera, connect
 from chdkptp.errors import (
     DeviceError,
     RemoteCaptureError,
     UnsupportedProtocolError,
 )
-from chdkptp.sim import SimulatedCamera
+from chdkptp.sim import SimulatedCamera, serve_ptpip
 from chdkptp.sim.remotecap import SEQUENTIAL, hook_chunks
 
 JPG = int(CaptureFormatFlags.JPG)
@@ -266,3 +266,17 @@ def test_thumbnail_black_when_header_unreadable() -> None:
     black = bytes(THUMB)
     assert capture._thumbnail(b"MM\x00*" + bytes(60), bytes(1000)) == black
     assert capture._thumbnail(b"II*\x00\x08\x00\x00\x00\x00", bytes(1000)) == black  # no IFD
+
+
+def test_over_ptpip(
+    sim: SimulatedCamera, produced: dict[int, dict[int, bytes]], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # the host GUID file
+    with serve_ptpip(sim, init_timeout=1.0) as server, \
+            connect(host="127.0.0.1", port=server.port) as wifi:
+        paths = wifi.remote_capture(tmp_path / "out", formats=("jpg", "dng"))
+    files = next(iter(produced.values()))
+    assert paths[0].read_bytes() == files[JPG]
+    assert paths[1].read_bytes().endswith(_swap(files[RAW]))
+    assert sim.storage_enumeration_count == 0
