@@ -927,6 +927,7 @@ class Camera:
         name_template: str = "IMG_{number:04d}.{ext}",
         timeout: float | None = None,
         capture_timeout_ms: int = 0,
+        raw_lines: tuple[int, int] | None = None,
         progress: Callable[[int, int], object] | None = None,
     ) -> list[Path]:
         """Shoot and receive the images over USB into ``dest`` (CHDK remote capture, like
@@ -942,7 +943,7 @@ class Camera:
         return _capture.remote_capture(
             self, dest, formats=formats, count=count, tv=tv, av=av, iso=iso,
             name_template=name_template, timeout=timeout,
-            capture_timeout_ms=capture_timeout_ms, progress=progress,
+            capture_timeout_ms=capture_timeout_ms, raw_lines=raw_lines, progress=progress,
         )
 
     # --- live view (chdkptp.liveview: CHDK GetDisplayData) ------------------------------------

@@ -114,15 +114,30 @@ def _one(ifd: dict[int, tuple[int, int, bytes]], tag: int) -> int:
     return int(struct.unpack_from("<H" if typ == _TIFF_SHORT else "<I", field)[0])
 
 
+def _sub_ifd(head: bytes) -> dict[int, tuple[int, int, bytes]]:
+    """SubIFD0 of CHDK's little-endian DNG header (the raw image); ValueError/KeyError/
+    struct.error when it is not there."""
+    if head[:4] != b"II*\x00":
+        raise ValueError("not a little-endian TIFF header")
+    return _ifd(head, _one(_ifd(head, struct.unpack_from("<I", head, 4)[0]), 0x014A))
+
+
+def _raw_geometry(head: bytes) -> tuple[int, int, int]:
+    """(width, height, bits per sample) of the raw image the DNG header describes."""
+    try:
+        sub = _sub_ifd(head)
+        return _one(sub, 0x0100), _one(sub, 0x0101), _one(sub, 0x0102)
+    except (struct.error, KeyError, ValueError) as exc:
+        raise RemoteProtocolError(f"unreadable DNG header from the camera: {exc}") from exc
+
+
 def _thumbnail(head: bytes, raw: bytes) -> bytes:
     """A 128×96 RGB preview of the (byte-swapped, MSB-first) raw strip: one 2×2 CFA block
     sampled per thumbnail pixel, levels from the DNG header, grey-world white balance,
     square-root gamma.  Black when the header cannot be read (little-endian layout, as
     CHDK writes it)."""
     try:
-        if head[:4] != b"II*\x00":
-            raise ValueError("not a little-endian TIFF header")
-        sub = _ifd(head, _one(_ifd(head, struct.unpack_from("<I", head, 4)[0]), 0x014A))
+        sub = _sub_ifd(head)
         width, height, bpp = _one(sub, 0x0100), _one(sub, 0x0101), _one(sub, 0x0102)
         black = _one(sub, 0xC61A) if 0xC61A in sub else 0
         white = _one(sub, 0xC61D) if 0xC61D in sub else (1 << bpp) - 1
@@ -192,8 +207,10 @@ class _Capture:
     """One remote-capture run: set-up script, shooting script, per-shot downloads, clean-up."""
 
     def __init__(self, cam: Camera, dest: Path, formats: tuple[str, ...], mask: int,
-                 name_template: str, timeout: float, progress: Progress | None) -> None:
+                 name_template: str, timeout: float, progress: Progress | None,
+                 raw_lines: tuple[int, int] | None = None) -> None:
         self.cam = cam
+        self.raw_lines = raw_lines
         self.dest = dest
         self.formats = formats
         self.mask = mask
@@ -411,15 +428,25 @@ class _Capture:
             raise
         return out
 
-    @staticmethod
-    def _write_dng(fh: IO[bytes], header: _Part, raw: _Part) -> None:
-        """DNG = header, 4-byte aligned 128×96 RGB thumbnail, raw with byte pairs swapped."""
+    def _write_dng(self, fh: IO[bytes], header: _Part, raw: _Part) -> None:
+        """DNG = header, 4-byte aligned 128×96 RGB thumbnail, raw with byte pairs swapped;
+        a line range is padded with 0xFF to the full frame the header describes."""
         header.fh.seek(0)
         head = header.fh.read(header.size)
         if head[:4] not in (b"II*\x00", b"MM\x00*"):
             raise RemoteProtocolError("the DNG header from the camera is not a TIFF header")
         raw.fh.seek(0)
         strip = _swap16(raw.fh.read(raw.size))
+        if self.raw_lines is not None:
+            width, height, bpp = _raw_geometry(head)
+            before = width * self.raw_lines[0] * bpp // 8
+            after = width * height * bpp // 8 - before - len(strip)
+            if after < 0:
+                raise RemoteProtocolError(
+                    f"raw line range data ({len(strip)} bytes) overruns the {width}x{height} "
+                    f"frame of the DNG header"
+                )
+            strip = b"\xff" * before + strip + b"\xff" * after
         fh.write(head)
         fh.write(b"\0" * (-len(head) % 4))
         fh.write(_thumbnail(head, strip))
@@ -447,6 +474,7 @@ def remote_capture(
     name_template: str = "IMG_{number:04d}.{ext}",
     timeout: float | None = None,
     capture_timeout_ms: int = 0,
+    raw_lines: tuple[int, int] | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
     """Shoot ``count`` pictures and receive them over USB (CHDK remote capture, chdkptp ``rs``).
@@ -461,6 +489,8 @@ def remote_capture(
     ``iso`` override the exposure.  ``timeout``: seconds to wait for each shot's data
     (default 20, or 10 + 2·tv).
     ``capture_timeout_ms``: the camera's per-type download timeout (0: CHDK's 30 s).
+    ``raw_lines=(start, count)``: only these sensor rows of RAW (count 0: to the end); a DNG
+    gets the other rows filled with 0xFF.
     ``progress(done_shots, count)`` is called after each shot.
 
     Operations: camera Lua (ExecuteScript) switches to record mode, checks
@@ -492,6 +522,13 @@ def remote_capture(
     ):
         if value is not None:
             opts[key] = value
+    if raw_lines is not None:
+        if (not isinstance(raw_lines, tuple) or len(raw_lines) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int) or v < 0
+                       for v in raw_lines)):
+            raise ValueError("raw_lines must be (start, count), non-negative ints")
+        if not mask & _RAW:
+            raise ValueError("raw_lines needs the raw or dng format")
     if timeout is None:
         timeout = 20.0 if tv is None else 10.0 + 2 * tv
     elif not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -501,12 +538,15 @@ def remote_capture(
         check_feature(cam.chdk_version, "remote_capture_craw")
     target = Path(dest)
     target.mkdir(parents=True, exist_ok=True)
-    run = _Capture(cam, target, formats_t, mask, name_template, float(timeout), progress)
+    run = _Capture(cam, target, formats_t, mask, name_template, float(timeout), progress,
+                   raw_lines)
     # validate the template before anything happens on the camera
     for name in formats_t:
         run._target(name, 0, 0)
     with cam._script_lock:
-        run.init({"fmt": mask, "timeout_ms": capture_timeout_ms, "mode_timeout": 5000})
+        start, lines = raw_lines or (0, 0)
+        run.init({"fmt": mask, "lstart": start, "lcount": lines,
+                  "timeout_ms": capture_timeout_ms, "mode_timeout": 5000})
         try:
             run.start(opts)
             try:

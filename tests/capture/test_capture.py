@@ -280,3 +280,29 @@ def test_over_ptpip(
     assert paths[0].read_bytes() == files[JPG]
     assert paths[1].read_bytes().endswith(_swap(files[RAW]))
     assert sim.storage_enumeration_count == 0
+
+
+def test_raw_line_range_and_padded_dng(
+    cam: Camera, sim: SimulatedCamera, produced: dict[int, dict[int, bytes]], tmp_path: Path
+) -> None:
+    raw_path, dng_path = cam.remote_capture(tmp_path, formats=("raw", "dng"),
+                                            raw_lines=(10, 20))
+    full = next(iter(produced.values()))[RAW]
+    row = len(full) // sim.state.remote_capture.raw_height
+    part = full[10 * row:30 * row]
+    assert raw_path.read_bytes() == part
+    dng = dng_path.read_bytes()
+    strip = dng[len(dng) - len(full):]
+    assert strip == b"\xff" * (10 * row) + _swap(part) + b"\xff" * (len(full) - 30 * row)
+    # count 0: to the end of the frame
+    (raw_path,) = cam.remote_capture(tmp_path, formats="raw", raw_lines=(100, 0))
+    full = produced[max(produced)][RAW]
+    assert raw_path.read_bytes() == full[100 * row:]
+
+
+@pytest.mark.parametrize("lines", [(1,), (-1, 2), (1, 2.0), [1, 2]])
+def test_bad_raw_lines(cam: Camera, tmp_path: Path, lines: Any) -> None:
+    with pytest.raises(ValueError, match="raw_lines"):
+        cam.remote_capture(tmp_path, formats="raw", raw_lines=lines)
+    with pytest.raises(ValueError, match="raw or dng"):
+        cam.remote_capture(tmp_path, raw_lines=(0, 1))

@@ -46,3 +46,12 @@ def test_rs_refused_format_is_an_error(cli: Runner, tmp_path: Path) -> None:
     error = json.loads(res.err.strip().splitlines()[-1])
     assert error["type"] == "RemoteCaptureError" and "set-up failed" in error["error"]
     assert not any((tmp_path / "out").iterdir())
+
+
+def test_rs_raw_line_range(cli: Runner, tmp_path: Path) -> None:
+    res = cli("--json", "rs", str(tmp_path / "out"), "--raw", "--lstart", "4", "--lcount", "8")
+    assert res.code == ExitCode.OK, res.err
+    (path,) = json.loads(res.out)["paths"]
+    assert Path(path).stat().st_size == 8 * 160 * 12 // 8  # 8 rows of the 160-pixel sensor
+    res = cli("rs", str(tmp_path / "out2"), "--lstart", "4")  # jpg only: no raw rows
+    assert res.code == ExitCode.USAGE

@@ -37,6 +37,10 @@ def _rs_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", default="IMG_{number:04d}.{ext}", metavar="TEMPLATE",
                    help="file name template: {number} (camera image number), {ext}, {shot}, "
                         "{format} (default %(default)s)")
+    p.add_argument("--lstart", type=int, metavar="ROW",
+                   help="raw/dng: first sensor row to send (the rest of a DNG is 0xFF)")
+    p.add_argument("--lcount", type=int, metavar="ROWS",
+                   help="raw/dng: number of sensor rows (default: to the end)")
     p.add_argument("--limit", type=parse_number, metavar="SECONDS",
                    help="how long to wait for each shot's data (default 20, or 10 + 2*tv)")
 
@@ -57,6 +61,8 @@ def rs_command(ctx: Context, args: argparse.Namespace) -> int:
         "iso": args.iso,
         "timeout": args.limit,
     }
+    if args.lstart is not None or args.lcount is not None:
+        options["raw_lines"] = (args.lstart or 0, args.lcount or 0)
     with ctx.out.progress("capturing", args.count, unit="shots") as progress:
         paths = remote_capture(cam, args.dest, progress=progress.callback(), **options)
     ctx.out.emit({"paths": [str(p) for p in paths]}, [str(p) for p in paths])
